@@ -1,0 +1,52 @@
+package dev.logowatch.cli;
+
+import io.helidon.logging.common.LogConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code logowatch}: the service and its commands. Exit codes: 0 done, 1 failed while
+ * running, 2 usage or configuration error.
+ */
+@Command(name = "logowatch",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Recognises sponsor logos on camera streams and publishes appearances over MQTT.",
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        System.exit(execute(args));
+    }
+
+    static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command, e.g. 'logowatch run --config FILE'");
+    }
+
+    /** The build's version from the jar manifest; {@code dev} when run from classes. */
+    public static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"logowatch " + version()};
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.logowatch.config;
+
+import java.util.List;
+
+/**
+ * Where in a frame to look for logos.
+ *
+ * @param kind         {@code grid}: multi-scale square windows, needs no detector;
+ *                     {@code detector}: the boxes of {@code models.detector}
+ * @param minScore     detector boxes scoring below this are dropped
+ * @param minSize      boxes smaller than this many pixels on their short side are dropped
+ * @param nmsIou       overlapping boxes above this IoU are merged (non-maximum suppression)
+ * @param maxProposals at most this many regions per frame are embedded
+ * @param gridSizes    grid window sizes as fractions of the frame's short side
+ * @param gridStride   grid step as a fraction of the window size
+ */
+public record ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
+                             List<Double> gridSizes, double gridStride) {
+
+    public enum Kind { GRID, DETECTOR }
+
+    static ProposerConfig read(ConfigNode node) {
+        Kind kind = node.choice("kind", Kind.GRID);
+        double minScore = node.number("min-score", 0.3, 0.0, 1.0);
+        int minSize = node.integer("min-size", 12, 1, 4096);
+        double nmsIou = node.number("nms-iou", 0.5, 0.0, 1.0);
+        int maxProposals = node.integer("max-proposals", 64, 1, 1024);
+        ConfigNode grid = node.section("grid");
+        List<Double> sizes = grid.numbers("sizes", List.of(0.15, 0.25, 0.4), 0.01, 1.0);
+        double stride = grid.number("stride", 0.5, 0.1, 1.0);
+        grid.rejectUnknownKeys();
+        node.rejectUnknownKeys();
+        return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride);
+    }
+}

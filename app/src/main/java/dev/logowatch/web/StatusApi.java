@@ -1,0 +1,214 @@
+package dev.logowatch.web;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logowatch.publish.Payloads;
+import dev.logowatch.track.Appearance;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatchers;
+import io.helidon.http.Status;
+import io.helidon.http.sse.SseEvent;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.sse.SseSink;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The status page and its read-only JSON API:
+ * <pre>
+ * GET /                                 the page
+ * GET /api/status                       device, streams, catalog, models, MQTT, verifier, open appearances
+ * GET /api/streams                      per-stream state and counters
+ * GET /api/streams/{id}/snapshot.jpg    latest processed frame with boxes and brands
+ * GET /api/detections?limit=N           the last N (1–50) detections, newest first
+ * GET /api/events                       server-sent events: detection, appearance, status
+ * </pre>
+ */
+final class StatusApi implements HttpService {
+    private static final Duration STATUS_EVERY = Duration.ofSeconds(2);
+    private static final String JSON = "application/json";
+
+    private final StatusBoard board;
+    private final byte[] page;
+    private final Map<String, CachedSnapshot> snapshots = new ConcurrentHashMap<>();
+
+    private record CachedSnapshot(long sequence, byte[] jpeg) {
+    }
+
+    StatusApi(StatusBoard board) {
+        this.board = board;
+        this.page = resource("/web/index.html");
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        route(rules, "/", this::page);
+        route(rules, "/api/status", (req, res) -> json(res, Status.OK_200, status()));
+        route(rules, "/api/streams", (req, res) -> json(res, Status.OK_200, streams()));
+        route(rules, "/api/streams/{id}/snapshot.jpg", this::snapshot);
+        route(rules, "/api/detections", this::detections);
+        route(rules, "/api/events", this::events);
+    }
+
+    /** Registers GET for the path and a 405 naming GET for every other method. */
+    private static void route(HttpRules rules, String path, Handler handler) {
+        rules.get(path, handler);
+        rules.route(m -> !m.equals(Method.GET) && !m.equals(Method.HEAD), PathMatchers.create(path), (req, res) -> {
+            res.header(HeaderNames.ALLOW, "GET");
+            error(res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text() + " is not allowed here; use GET");
+        });
+    }
+
+    private void page(ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(page);
+    }
+
+    ObjectNode status() {
+        ObjectNode node = Payloads.JSON.createObjectNode();
+        node.put("schema", Payloads.SCHEMA);
+        node.put("device", board.deviceId());
+        node.put("version", board.version());
+        node.put("started", Payloads.timestamp(board.started()));
+        node.put("uptime_seconds", board.uptime().toSeconds());
+        node.put("ready", board.ready());
+        node.set("streams", streams());
+        node.set("catalog", Payloads.JSON.valueToTree(board.catalog()));
+        node.set("models", Payloads.JSON.valueToTree(board.models()));
+        node.set("mqtt", Payloads.JSON.valueToTree(board.mqtt()));
+        node.set("verifier", Payloads.JSON.valueToTree(board.verifier()));
+        ArrayNode open = node.putArray("appearances");
+        for (Appearance a : board.openAppearances()) {
+            open.add(Payloads.appearance(a));
+        }
+        return node;
+    }
+
+    private ArrayNode streams() {
+        ArrayNode array = Payloads.JSON.createArrayNode();
+        for (StreamStatus s : board.streams()) {
+            array.add(Payloads.JSON.valueToTree(s.view()));
+        }
+        return array;
+    }
+
+    private void snapshot(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Optional<StreamStatus> stream = board.stream(id);
+        if (stream.isEmpty()) {
+            error(res, Status.NOT_FOUND_404, "no stream with id '" + truncate(id) + "'");
+            return;
+        }
+        Optional<StreamStatus.Snapshot> latest = stream.get().snapshot();
+        if (latest.isEmpty()) {
+            error(res, Status.NOT_FOUND_404, "stream '" + id + "' has no processed frame yet");
+            return;
+        }
+        StreamStatus.Snapshot s = latest.get();
+        CachedSnapshot cached = snapshots.compute(id, (k, old) ->
+                old != null && old.sequence() == s.frame().sequence()
+                        ? old
+                        : new CachedSnapshot(s.frame().sequence(), SnapshotRenderer.render(s.frame().image(), s.detections())));
+        res.header(HeaderNames.CONTENT_TYPE, "image/jpeg");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(cached.jpeg());
+    }
+
+    private void detections(ServerRequest req, ServerResponse res) {
+        int limit = StatusBoard.RECENT_DETECTIONS;
+        Optional<String> text = req.query().first("limit").asOptional();
+        if (text.isPresent()) {
+            try {
+                limit = Integer.parseInt(text.get());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > StatusBoard.RECENT_DETECTIONS) {
+                error(res, Status.BAD_REQUEST_400, "limit must be a whole number from 1 to "
+                        + StatusBoard.RECENT_DETECTIONS + ", got '" + truncate(text.get()) + "'");
+                return;
+            }
+        }
+        ArrayNode array = Payloads.JSON.createArrayNode();
+        board.recentDetections(limit).forEach(array::add);
+        json(res, Status.OK_200, array);
+    }
+
+    /**
+     * Holds the request open and streams messages to the browser; a status snapshot goes out
+     * every two seconds, which doubles as the keep-alive that reveals a closed connection.
+     */
+    private void events(ServerRequest req, ServerResponse res) {
+        Optional<StatusBoard.Subscription> subscription = board.subscribe();
+        if (subscription.isEmpty()) {
+            error(res, Status.SERVICE_UNAVAILABLE_503, "too many live connections (at most "
+                    + StatusBoard.MAX_SUBSCRIBERS + "); close another status page");
+            return;
+        }
+        try (StatusBoard.Subscription feed = subscription.get(); SseSink sink = res.sink(SseSink.TYPE)) {
+            sink.emit(event("status", status().toString()));
+            long nextStatus = System.nanoTime() + STATUS_EVERY.toNanos();
+            while (!feed.isClosed()) {
+                long wait = Math.max(1, nextStatus - System.nanoTime());
+                Optional<StatusBoard.Message> message = feed.next(Duration.ofNanos(wait));
+                if (message.isPresent()) {
+                    sink.emit(event(message.get().event(), message.get().json()));
+                }
+                if (System.nanoTime() >= nextStatus) {
+                    sink.emit(event("status", status().toString()));
+                    nextStatus = System.nanoTime() + STATUS_EVERY.toNanos();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (UncheckedIOException | IllegalStateException e) {
+            // The browser went away; nothing to report.
+        }
+    }
+
+    private static SseEvent event(String name, String json) {
+        return SseEvent.builder().name(name).data(json).build();
+    }
+
+    static void json(ServerResponse res, Status status, Object body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void error(ServerResponse res, Status status, String message) {
+        ObjectNode body = Payloads.JSON.createObjectNode();
+        body.put("status", status.code());
+        body.put("error", message);
+        json(res, status, body);
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 64 ? s : s.substring(0, 64) + "…";
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = StatusApi.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name + " in the jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

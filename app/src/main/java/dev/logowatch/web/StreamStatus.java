@@ -1,0 +1,166 @@
+package dev.logowatch.web;
+
+import dev.logowatch.source.Frame;
+import dev.logowatch.track.Detection;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * What the page shows of one stream, updated by its worker from one thread and read by
+ * web requests from others; counters are atomics, the rest single volatile references.
+ */
+public final class StreamStatus {
+    /** The states a stream moves through; {@code STOPPED} is final until restart. */
+    public enum State {
+        CONNECTING, LIVE, RECONNECTING, STOPPED;
+
+        public String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The latest processed frame and what was found in it, for the snapshot image. */
+    public record Snapshot(Frame frame, List<Detection> detections) {
+    }
+
+    /** An immutable view for the API. */
+    public record View(String id, String name, String url, String state, double inputFps, double processedFps,
+                       long framesIn, long framesProcessed, long dropped, long reconnects,
+                       Optional<String> lastError, Optional<Instant> lastFrame) {
+    }
+
+    private final String id;
+    private final String name;
+    private final String url;
+    private final Rate input;
+    private final Rate processed;
+    private final AtomicLong framesIn = new AtomicLong();
+    private final AtomicLong framesProcessed = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private volatile State state = State.CONNECTING;
+    private volatile String lastError;
+    private volatile Snapshot snapshot;
+
+    StreamStatus(String id, String name, String redactedUrl, LongSupplier nanoClock) {
+        this.id = id;
+        this.name = name;
+        this.url = redactedUrl;
+        this.input = new Rate(nanoClock);
+        this.processed = new Rate(nanoClock);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public void state(State newState) {
+        this.state = newState;
+    }
+
+    /** Enters a failing state and says why; the reason stays visible until the next error. */
+    public void failed(State newState, String reason) {
+        this.state = newState;
+        this.lastError = reason;
+    }
+
+    public void frameIn() {
+        framesIn.incrementAndGet();
+        input.mark();
+    }
+
+    public void processed(Snapshot latest) {
+        framesProcessed.incrementAndGet();
+        processed.mark();
+        this.snapshot = latest;
+    }
+
+    public void dropped(long count) {
+        dropped.addAndGet(count);
+    }
+
+    public void reconnected() {
+        reconnects.incrementAndGet();
+    }
+
+    public long droppedCount() {
+        return dropped.get();
+    }
+
+    public long reconnectCount() {
+        return reconnects.get();
+    }
+
+    public double inputFps() {
+        return input.perSecond();
+    }
+
+    public double processedFps() {
+        return processed.perSecond();
+    }
+
+    public Optional<Snapshot> snapshot() {
+        return Optional.ofNullable(snapshot);
+    }
+
+    public View view() {
+        Snapshot s = snapshot;
+        return new View(id, name, url, state.wireName(), round(input.perSecond()), round(processed.perSecond()),
+                framesIn.get(), framesProcessed.get(), dropped.get(), reconnects.get(),
+                Optional.ofNullable(lastError), s == null ? Optional.empty() : Optional.of(s.frame().timestamp()));
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /**
+     * Events per second over the last few seconds, from the times of the latest events: exact
+     * at the 2–30 fps streams run at and constant in memory.
+     */
+    static final class Rate {
+        private static final int SIZE = 32;
+        private static final long WINDOW_NANOS = 5_000_000_000L;
+        private final long[] times = new long[SIZE];
+        private final LongSupplier clock;
+        private int next;
+        private int count;
+
+        Rate(LongSupplier clock) {
+            this.clock = clock;
+        }
+
+        synchronized void mark() {
+            times[next] = clock.getAsLong();
+            next = (next + 1) % SIZE;
+            count = Math.min(count + 1, SIZE);
+        }
+
+        synchronized double perSecond() {
+            long now = clock.getAsLong();
+            int inWindow = 0;
+            long oldest = now;
+            for (int i = 0; i < count; i++) {
+                long t = times[(next - 1 - i + SIZE) % SIZE];
+                if (now - t > WINDOW_NANOS) {
+                    break;
+                }
+                inWindow++;
+                oldest = t;
+            }
+            if (inWindow < 2) {
+                return 0;
+            }
+            // n events span n-1 intervals; measuring up to now makes a stalled stream decay to 0.
+            return (inWindow - 1) / (Math.max(now - oldest, 1) / 1e9);
+        }
+    }
+}
