@@ -307,6 +307,11 @@ final class ConfigNode {
                 problem(key, raw.get(), "URL has no host: '" + redact(raw.get().value()) + "'");
                 return Optional.empty();
             }
+            if (uri.getUserInfo() != null) {
+                problem(key, raw.get(), "credentials do not belong in this URL (they would be logged); "
+                        + "use the matching username / -file keys");
+                return Optional.empty();
+            }
             if (uri.getPort() > 65535) {
                 problem(key, raw.get(), "port out of range in '" + redact(raw.get().value()) + "'");
                 return Optional.empty();

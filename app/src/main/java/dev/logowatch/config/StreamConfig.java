@@ -35,6 +35,14 @@ public record StreamConfig(String id, String name, String url, Decoder decoder, 
         return ConfigNode.redact(url);
     }
 
+    /** Cameras often carry their password in the URL; keep it out of logs and dumps. */
+    @Override
+    public String toString() {
+        return "StreamConfig[id=" + id + ", name=" + name + ", url=" + redactedUrl() + ", decoder=" + decoder
+                + ", fps=" + fps + ", rtspTransport=" + rtspTransport + ", loop=" + loop
+                + ", stallTimeout=" + stallTimeout + "]";
+    }
+
     static StreamConfig read(ConfigNode node) {
         String id = node.identifier("id", true);
         String name = node.string("name", id);

@@ -42,16 +42,17 @@ public final class DeviceMeters {
                     .description("Remote verifier calls by outcome")
                     .tags(List.of(Tag.create("outcome", name(outcome))))));
         }
-        registry.getOrCreate(Gauge.builder("logowatch.mqtt.queued", board, b -> b.mqtt().queued())
-                .description("Messages waiting for the broker"));
-        registry.getOrCreate(FunctionalCounter.builder("logowatch.mqtt.dropped", board, b -> b.mqtt().dropped())
-                .description("Messages dropped because the buffer was full"));
-        registry.getOrCreate(Gauge.builder("logowatch.ready", board, b -> b.ready() ? 1 : 0)
-                .description("1 when models are loaded and every stream is live"));
+        bind(Gauge.builder("logowatch.mqtt.queued", board, b -> b.mqtt().queued())
+                .description("Messages waiting for the broker"), List.of());
+        bind(FunctionalCounter.builder("logowatch.mqtt.dropped", board, b -> b.mqtt().dropped())
+                .description("Messages dropped because the buffer was full"), List.of());
+        bind(Gauge.builder("logowatch.ready", board, b -> b.ready() ? 1 : 0)
+                .description("1 when models are loaded and every stream is live"), List.of());
     }
 
+    /** Meters in the process-wide registry, which Helidon's {@code /observe/metrics} endpoint exports. */
     public static DeviceMeters create(StatusBoard board) {
-        return new DeviceMeters(Metrics.createMeterRegistry(), board);
+        return new DeviceMeters(Metrics.globalRegistry(), board);
     }
 
     public MeterRegistry registry() {
@@ -61,18 +62,33 @@ public final class DeviceMeters {
     /** Exposes a stream's figures; call once when the stream is registered. */
     public void stream(StreamStatus stream) {
         List<Tag> tags = List.of(Tag.create("stream", stream.id()));
-        registry.getOrCreate(Gauge.builder("logowatch.stream.input.fps", stream, StreamStatus::inputFps)
-                .description("Frames per second arriving from the stream").tags(tags));
-        registry.getOrCreate(Gauge.builder("logowatch.stream.processed.fps", stream, StreamStatus::processedFps)
-                .description("Frames per second recognised").tags(tags));
-        registry.getOrCreate(FunctionalCounter.builder("logowatch.stream.dropped", stream, StreamStatus::droppedCount)
-                .description("Frames skipped because the pipeline was busy").tags(tags));
-        registry.getOrCreate(FunctionalCounter.builder("logowatch.stream.reconnects", stream,
-                        StreamStatus::reconnectCount)
-                .description("Times the stream was reopened after a failure").tags(tags));
-        registry.getOrCreate(Gauge.builder("logowatch.stream.live", stream,
-                        s -> s.state() == StreamStatus.State.LIVE ? 1 : 0)
-                .description("1 while the stream delivers frames").tags(tags));
+        bind(Gauge.builder("logowatch.stream.input.fps", stream, StreamStatus::inputFps)
+                .description("Frames per second arriving from the stream"), tags);
+        bind(Gauge.builder("logowatch.stream.processed.fps", stream, StreamStatus::processedFps)
+                .description("Frames per second recognised"), tags);
+        bind(FunctionalCounter.builder("logowatch.stream.dropped", stream, StreamStatus::droppedCount)
+                .description("Frames skipped because the pipeline was busy"), tags);
+        bind(FunctionalCounter.builder("logowatch.stream.reconnects", stream, StreamStatus::reconnectCount)
+                .description("Times the stream was reopened after a failure"), tags);
+        bind(Gauge.builder("logowatch.stream.live", stream, s -> s.state() == StreamStatus.State.LIVE ? 1 : 0)
+                .description("1 while the stream delivers frames"), tags);
+    }
+
+    /**
+     * Registers a meter that reads an object's state, replacing one of the same name and tags:
+     * Helidon keeps meters process-wide, and a meter bound to a stopped board would report
+     * stale figures after a restart within the same JVM.
+     */
+    private <B extends io.helidon.metrics.api.Meter.Builder<B, M>, M extends io.helidon.metrics.api.Meter> void bind(
+            B builder, List<Tag> tags) {
+        builder.tags(tags);
+        Map<String, String> wanted = new java.util.HashMap<>();
+        tags.forEach(t -> wanted.put(t.key(), t.value()));
+        // Match on our own tags only: the registry adds a scope tag of its own.
+        List.copyOf(registry.meters(m -> m.id().name().equals(builder.name())
+                        && m.id().tagsMap().entrySet().containsAll(wanted.entrySet())))
+                .forEach(registry::remove);
+        registry.getOrCreate(builder);
     }
 
     public void record(Stage stage, Duration duration) {

@@ -1,0 +1,112 @@
+package dev.logowatch.web;
+
+import dev.logowatch.config.Secret;
+import dev.logowatch.config.WebConfig;
+import dev.logowatch.detect.Box;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The status page in a real headless Chromium (Debian's chromium + chromium-driver). */
+@Tag("integration")
+class StatusPageBrowserTest {
+    private static final File CHROMIUM = new File("/usr/bin/chromium");
+    private static final File DRIVER = new File("/usr/bin/chromedriver");
+
+    @TempDir
+    Path profile;
+    private StatusBoard board;
+    private StatusServer server;
+    private WebDriver browser;
+
+    @BeforeEach
+    void openBrowser() {
+        assertThat(CHROMIUM).as("Chromium is installed by .ci/install-packages (apt: chromium)").exists();
+        assertThat(DRIVER).as("ChromeDriver is installed by .ci/install-packages (apt: chromium-driver)").exists();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM);
+        // Keeps Chromium off the network (it would otherwise call home at start) and usable as root.
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--user-data-dir=" + profile.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(DRIVER)
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void close() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private void startServer(Optional<Secret> token) {
+        board = StatusBoard.create("arena-north", "0.9.1");
+        DeviceMeters meters = DeviceMeters.create(board);
+        StreamStatus east = board.stream("east", "East stand", "rtsp://10.0.0.5/s");
+        meters.stream(east);
+        east.state(StreamStatus.State.LIVE);
+        server = StatusServer.start(new WebConfig("127.0.0.1", 0, token), board, meters);
+    }
+
+    private WebDriverWait waitUpTo(int seconds) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(100));
+    }
+
+    @Test
+    void pageShowsTheDeviceAndStreamsAndNewDetectionsWithoutReload() {
+        startServer(Optional.empty());
+        browser.get("http://127.0.0.1:" + server.port() + "/");
+        waitUpTo(15).until(d -> d.findElement(By.id("device")).getText().equals("arena-north"));
+
+        WebElement row = waitUpTo(10).until(d -> d.findElement(By.cssSelector("#streams tr[data-stream='east']")));
+        assertThat(row.getText()).contains("East stand").contains("live");
+
+        // Marks the document: if the page reloaded, the mark would be gone.
+        ((ChromeDriver) browser).executeScript("window.__mark = 'same page';");
+        board.detection(WebFixtures.detection("east", "heineken", 42, new Box(5, 5, 90, 60)));
+        WebElement detection = waitUpTo(15).until(d -> d.findElements(By.cssSelector("#detections tr.detection"))
+                .stream().filter(r -> r.getText().contains("heineken")).findFirst().orElse(null));
+        assertThat(detection.getText()).contains("east").contains("0.871");
+        assertThat(((ChromeDriver) browser).executeScript("return window.__mark;")).isEqualTo("same page");
+    }
+
+    @Test
+    void pageAsksForTheTokenOnceAndThenShowsData() throws Exception {
+        Path tokenFile = Files.writeString(profile.resolveSibling(profile.getFileName() + "-token"), "browser-t0ken");
+        startServer(Optional.of(new Secret("web.auth-token-file", tokenFile, "browser-t0ken")));
+        browser.get("http://127.0.0.1:" + server.port() + "/");
+        WebElement input = waitUpTo(15).until(d -> {
+            WebElement field = d.findElement(By.id("token"));
+            return field.isDisplayed() ? field : null;
+        });
+        assertThat(browser.findElement(By.id("device")).getText()).isEmpty();
+        input.sendKeys("browser-t0ken");
+        browser.findElement(By.cssSelector("#login button")).click();
+        waitUpTo(15).until(d -> d.findElement(By.id("device")).getText().equals("arena-north"));
+        Files.deleteIfExists(tokenFile);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.logowatch.web;
+
+import dev.logowatch.detect.Box;
+import dev.logowatch.source.Frame;
+import dev.logowatch.track.Detection;
+import dev.logowatch.track.TrackState;
+import dev.logowatch.track.Verification;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.time.Instant;
+import java.util.Optional;
+
+/** Frames and detections as the pipeline would push them onto the board. */
+final class WebFixtures {
+    private WebFixtures() {
+    }
+
+    static Detection detection(String stream, String brand, long frame, Box box) {
+        return new Detection(stream, Instant.parse("2026-11-23T19:02:11.250Z").plusMillis(frame * 333), frame, 7,
+                brand, 0.8712, 0.12, Optional.of("adidas"), box, TrackState.CONFIRMED, Verification.NOT_NEEDED);
+    }
+
+    static Frame grayFrame(String stream, long sequence, int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.GRAY);
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        return new Frame(stream, Instant.parse("2026-11-23T19:02:11Z"), sequence, image);
+    }
+}
