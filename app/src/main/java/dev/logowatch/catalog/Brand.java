@@ -1,0 +1,47 @@
+package dev.logowatch.catalog;
+
+import java.util.OptionalDouble;
+import java.util.regex.Pattern;
+
+/**
+ * One catalog brand and its settings from {@code <catalog>/<id>/brand.json}.
+ *
+ * @param id          the folder name; what MQTT payloads and the analyst's reports carry
+ * @param displayName what people read; the id when not set
+ * @param threshold   minimum similarity for this brand, overriding {@code catalog.threshold}
+ * @param margin      minimum lead over the runner-up brand, overriding {@code catalog.margin}
+ * @param verify      when its tracks are shown to the remote verifier
+ */
+public record Brand(String id, String displayName, OptionalDouble threshold, OptionalDouble margin,
+                    VerifyPolicy verify) {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+
+    public Brand {
+        if (!isValidId(id)) {
+            throw new IllegalArgumentException("brand id '" + id
+                    + "' must be 1-100 letters, digits, '-', '_' or '.', not starting with '.'");
+        }
+    }
+
+    /** A brand with no overrides: displayed by its id, catalog-wide threshold and margin, borderline verification. */
+    public static Brand of(String id) {
+        return new Brand(id, id, OptionalDouble.empty(), OptionalDouble.empty(), VerifyPolicy.BORDERLINE);
+    }
+
+    /** Whether a folder name can be a brand id: ids appear in MQTT payloads and file paths, so they stay plain. */
+    public static boolean isValidId(String id) {
+        return id != null && ID.matcher(id).matches() && !id.startsWith(".");
+    }
+
+    public Brand withThreshold(double value) {
+        return new Brand(id, displayName, OptionalDouble.of(value), margin, verify);
+    }
+
+    public Brand withMargin(double value) {
+        return new Brand(id, displayName, threshold, OptionalDouble.of(value), verify);
+    }
+
+    public Brand withVerify(VerifyPolicy policy) {
+        return new Brand(id, displayName, threshold, margin, policy);
+    }
+}

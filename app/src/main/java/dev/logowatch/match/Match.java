@@ -1,0 +1,53 @@
+package dev.logowatch.match;
+
+import dev.logowatch.catalog.VerifyPolicy;
+import dev.logowatch.detect.Box;
+
+import java.util.Optional;
+
+/**
+ * What the catalog says about one proposal: its best brand and how sure that is. Made for
+ * every proposal, rejected ones too, because evaluation needs the similarity distributions
+ * of right and wrong answers; only {@link #trackable()} ones go on to the tracker.
+ *
+ * @param box                where, in frame pixels
+ * @param proposalScore      the proposer's confidence that something logo-like is there
+ * @param brand              the most similar brand
+ * @param similarity         cosine similarity to that brand (for {@code max} aggregation, its best reference)
+ * @param margin             {@code similarity - runnerUpSimilarity}; with a one-brand catalog there
+ *                           is no runner-up, it counts as 0 and the margin rule does not apply
+ * @param runnerUp           the second most similar brand
+ * @param runnerUpSimilarity its similarity, 0 without a runner-up
+ * @param threshold          the threshold that applied: the brand's own, else the catalog's
+ * @param verify             the brand's verification policy
+ * @param decision           the outcome
+ */
+public record Match(Box box, double proposalScore, String brand, double similarity, double margin,
+                    Optional<String> runnerUp, double runnerUpSimilarity, double threshold, VerifyPolicy verify,
+                    Decision decision) {
+
+    /** The outcome of the threshold and margin rules. */
+    public enum Decision {
+        /** Similarity reaches the threshold and leads the runner-up brand by the margin. */
+        ACCEPTED,
+        /**
+         * Below the threshold but inside the verifier's band ({@code verify.verify-low} and up),
+         * with the margin: tracked, and confirmed only if the verifier agrees. Only made while
+         * verification is enabled and the brand's policy is not {@code never}.
+         */
+        BORDERLINE,
+        /** Too unlike every brand. */
+        BELOW_THRESHOLD,
+        /** Similar enough, but a second brand is about as similar: too close to call. */
+        AMBIGUOUS
+    }
+
+    public boolean accepted() {
+        return decision == Decision.ACCEPTED;
+    }
+
+    /** Accepted or borderline: what the tracker takes. */
+    public boolean trackable() {
+        return decision == Decision.ACCEPTED || decision == Decision.BORDERLINE;
+    }
+}
