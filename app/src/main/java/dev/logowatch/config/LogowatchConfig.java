@@ -64,6 +64,9 @@ public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig>
         if (proposer.kind() == ProposerConfig.Kind.DETECTOR && models.detector().isEmpty()) {
             top.problem("proposer.kind", "'detector' needs models.detector");
         }
+        if (!streams.isEmpty() && models.embedder().isEmpty()) {
+            top.problem("models.embedder", "is required when streams are configured (a model folder with model.json)");
+        }
         CatalogConfig catalog = CatalogConfig.read(top.section("catalog"));
         TrackingConfig tracking = TrackingConfig.read(top.section("tracking"));
         VerifyConfig verify = VerifyConfig.read(top.section("verify"));

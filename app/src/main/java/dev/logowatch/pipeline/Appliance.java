@@ -1,20 +1,30 @@
 package dev.logowatch.pipeline;
 
+import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.config.StreamConfig;
+import dev.logowatch.retry.Backoff;
+import dev.logowatch.source.LatestFrame;
+import dev.logowatch.source.StreamReader;
+import dev.logowatch.track.Tracker;
 import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import dev.logowatch.web.StatusServer;
 import dev.logowatch.web.StreamStatus;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The running device: every stage wired in order, consumers before producers, and taken
- * down in reverse so nothing already accepted is lost.
+ * The running device, wired in the order a frame travels, consumers before producers:
+ * status page, models, catalog, then per stream a worker (recognise, track, report) and
+ * the reader that feeds it. Stopped in reverse, so readers stop first and workers flush the
+ * appearances still open before the page goes away.
  */
 public final class Appliance implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
@@ -30,6 +40,7 @@ public final class Appliance implements AutoCloseable {
     private final StatusBoard board;
     private final DeviceMeters meters;
     private final List<AutoCloseable> started = new ArrayList<>();
+    private final AtomicReference<Catalog> catalog = new AtomicReference<>(Catalog.empty());
     private StatusServer web;
 
     private Appliance(LogowatchConfig config, String version) {
@@ -45,33 +56,69 @@ public final class Appliance implements AutoCloseable {
             return appliance;
         } catch (StartException | RuntimeException e) {
             appliance.close();
-            throw e instanceof StartException se ? se : new StartException(describe(e), e);
+            throw e instanceof StartException se ? se : new StartException(Models.describe(e), e);
         }
     }
 
     private void startStages() throws StartException {
         LOG.log(System.Logger.Level.INFO, "device " + config.device().id() + " starting with " + config.file());
-        board.models(new StatusBoard.ModelStatus(config.models().engine().name().toLowerCase(java.util.Locale.ROOT),
-                config.models().detector().map(p -> p.getFileName().toString()),
-                config.models().embedder().map(p -> p.getFileName().toString()), "none", Optional.empty()));
+        createStateDir();
+        List<StreamStatus> streams = new ArrayList<>();
         for (StreamConfig stream : config.streams()) {
             StreamStatus status = board.stream(stream.id(), stream.name(), stream.redactedUrl());
             meters.stream(status);
-            // Frame sources arrive with the vision pipeline; until then a configured stream is
-            // listed and reported as not running rather than silently ignored.
-            status.failed(StreamStatus.State.STOPPED, "frame sources are not part of this build yet");
+            streams.add(status);
         }
+        startWeb();
+
+        Models models = Models.load(config, meters, board);
+        started.add(models);
+        models.loadCatalog(config, catalog, board);
+        // Configuration validation guarantees an embedder whenever streams are configured.
+        models.recognizer(catalog, config).ifPresent(recognizer -> {
+            for (int i = 0; i < config.streams().size(); i++) {
+                startStream(config.streams().get(i), streams.get(i), recognizer);
+            }
+        });
+    }
+
+    private void createStateDir() throws StartException {
+        try {
+            Files.createDirectories(config.device().stateDir());
+        } catch (IOException e) {
+            throw new StartException("cannot create device.state-dir " + config.device().stateDir() + ": "
+                    + e.getMessage() + " (the service user must be able to write there)", e);
+        }
+    }
+
+    private void startWeb() throws StartException {
         try {
             web = StatusServer.start(config.web(), board, meters);
         } catch (UncheckedIOException | IllegalStateException e) {
             throw new StartException("web server on " + config.web().host() + ":" + config.web().port()
-                    + " did not start: " + describe(e) + " (is another process using the port? see web.port)", e);
+                    + " did not start: " + Models.describe(e) + " (is another process using the port? see web.port)", e);
         }
         started.add(web);
     }
 
+    private void startStream(StreamConfig stream, StreamStatus status, Recognizer recognizer) {
+        LatestFrame frames = new LatestFrame(status);
+        Tracker tracker = new Tracker(stream.id(), config.tracking(), config.verify());
+        StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, meters);
+        Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(worker);
+        started.add(() -> {
+            worker.stop();
+            thread.join(5_000);
+        });
+        started.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters));
+    }
+
     public StatusBoard board() {
         return board;
+    }
+
+    public DeviceMeters meters() {
+        return meters;
     }
 
     public int webPort() {
@@ -85,17 +132,18 @@ public final class Appliance implements AutoCloseable {
             try {
                 started.get(i).close();
             } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "while stopping: " + describe(e));
+                LOG.log(System.Logger.Level.WARNING, "while stopping: " + Models.describe(e));
             }
         }
         started.clear();
     }
 
-    private static String describe(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t && t.getMessage() == null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    /** For the catalog sync to swap in a new catalog while streams run. */
+    AtomicReference<Catalog> catalog() {
+        return catalog;
+    }
+
+    Optional<StatusServer> web() {
+        return Optional.ofNullable(web);
     }
 }

@@ -80,6 +80,11 @@ final class FFmpegSource implements FrameSource {
         return new Picture(pts, frame.imageWidth, frame.imageHeight, pixels, frame.imageStride);
     }
 
+    /** The input's duration as the container states it; zero when unknown (live streams). */
+    Duration length() {
+        return Duration.ofNanos(Math.max(0, grabber.getLengthInTime()) * 1000);
+    }
+
     @Override
     public void close() {
         release(grabber);

@@ -20,8 +20,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * truth; stage timings and verifier outcomes are recorded here by the stages.
  */
 public final class DeviceMeters {
-    /** The stages a frame passes through, each timed. */
-    public enum Stage { DECODE, PREPROCESS, PROPOSE, EMBED, MATCH, TRACK, PUBLISH }
+    /**
+     * The stages a frame passes through, each timed; {@code FRAME} is a frame's whole time in
+     * its stream worker (everything after decoding), so overhead outside the stages shows.
+     */
+    public enum Stage { DECODE, PREPROCESS, PROPOSE, EMBED, MATCH, TRACK, PUBLISH, FRAME }
+
+    /** A stage's totals so far: calls and seconds, for differences over a measuring window. */
+    public record StageTotals(long count, double seconds) {
+        public StageTotals minus(StageTotals earlier) {
+            return new StageTotals(count - earlier.count, seconds - earlier.seconds);
+        }
+    }
 
     /** How a call to the remote verifier ended. */
     public enum VerifierOutcome { YES, NO, UNVERIFIED, TIMEOUT, ERROR, SKIPPED }
@@ -93,6 +103,13 @@ public final class DeviceMeters {
 
     public void record(Stage stage, Duration duration) {
         stages.get(stage).record(duration);
+    }
+
+    public java.util.EnumMap<Stage, StageTotals> stageTotals() {
+        java.util.EnumMap<Stage, StageTotals> totals = new java.util.EnumMap<>(Stage.class);
+        stages.forEach((stage, timer) -> totals.put(stage,
+                new StageTotals(timer.count(), timer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e9)));
+        return totals;
     }
 
     public void verifierCall(VerifierOutcome outcome) {

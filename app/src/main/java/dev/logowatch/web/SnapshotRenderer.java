@@ -26,14 +26,14 @@ import java.util.Locale;
  * Draws a frame's detections (box, brand, similarity) onto a copy of the frame and encodes
  * it as JPEG. Runs only when someone asks for a snapshot, never per processed frame.
  */
-final class SnapshotRenderer {
+public final class SnapshotRenderer {
     private static final Color CONFIRMED = new Color(0x22, 0xc5, 0x5e);
     private static final Color TENTATIVE = new Color(0xf5, 0x9e, 0x0b);
 
     private SnapshotRenderer() {
     }
 
-    static byte[] render(BufferedImage frame, List<Detection> detections) {
+    public static byte[] render(BufferedImage frame, List<Detection> detections) {
         BufferedImage copy = new BufferedImage(frame.getWidth(), frame.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = copy.createGraphics();
         try {

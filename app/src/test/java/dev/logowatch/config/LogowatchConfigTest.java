@@ -24,6 +24,8 @@ class LogowatchConfigTest {
               - id: east
                 url: rtsp://user:hunter2@10.0.0.5:554/stream1
                 fps: 2
+            models:
+              embedder: emb
             mqtt:
               broker: tcp://broker.example:1883
             web:
@@ -34,6 +36,8 @@ class LogowatchConfigTest {
     Path dir;
 
     private Path write(String yaml) throws IOException {
+        Files.createDirectories(dir.resolve("emb"));
+        Files.writeString(dir.resolve("emb/model.json"), "{}");
         Path file = dir.resolve("logowatch.yaml");
         Files.writeString(file, yaml);
         return file;
@@ -62,9 +66,13 @@ class LogowatchConfigTest {
     }
 
     @Test
-    void theShippedTemplateAndDemoAreValid() {
+    void theShippedTemplateAndDemoAreValid() throws IOException {
         Path repo = Path.of(System.getProperty("logowatch.repo", ".."));
-        LogowatchConfig template = LogowatchConfig.load(repo.resolve("config/logowatch.yaml"), Map.of());
+        // The template names the installed model folders; point them here as an installer's override would.
+        Files.createDirectories(dir.resolve("emb"));
+        Files.writeString(dir.resolve("emb/model.json"), "{}");
+        LogowatchConfig template = LogowatchConfig.load(repo.resolve("config/logowatch.yaml"),
+                Map.of("LOGOWATCH_MODELS_EMBEDDER", dir.resolve("emb").toString()));
         assertThat(template.device().id()).isEqualTo("venue-01-gate-a");
         LogowatchConfig demo = LogowatchConfig.load(repo.resolve("config/demo.yaml"), Map.of());
         assertThat(demo.mqtt().embedded()).isTrue();
@@ -101,9 +109,9 @@ class LogowatchConfigTest {
                 Arguments.of("gstreamer without appsink", VALID.replace("    fps: 2",
                                 "    fps: 2\n    decoder: gstreamer\n    pipeline: videotestsrc ! autovideosink"),
                         "streams[0].pipeline: must end in an appsink element", ""),
-                Arguments.of("duplicate stream ids", VALID.replace("mqtt:", "  - id: east\n    url: rtsp://10.0.0.6/s\nmqtt:"),
+                Arguments.of("duplicate stream ids", VALID.replace("models:", "  - id: east\n    url: rtsp://10.0.0.6/s\nmodels:"),
                         "streams[1].id: duplicate stream id 'east'", ""),
-                Arguments.of("streams is not a list", VALID.replaceAll("(?s)streams:.*?mqtt:", "streams: east\nmqtt:"),
+                Arguments.of("streams is not a list", VALID.replaceAll("(?s)streams:.*?models:", "streams: east\nmodels:"),
                         "streams: expected a list", ""),
                 Arguments.of("verify band upside down", VALID + "verify:\n  verify-low: 0.9\n  accept-high: 0.8\n",
                         "verify.verify-low: must be below accept-high", ""),
@@ -115,8 +123,10 @@ class LogowatchConfigTest {
                         "catalog.dir: folder not found", "nowhere"),
                 Arguments.of("detector proposer without a detector", VALID + "proposer:\n  kind: detector\n",
                         "proposer.kind: 'detector' needs models.detector", ""),
-                Arguments.of("model folder without manifest", VALID + "models:\n  embedder: .\n",
+                Arguments.of("model folder without manifest", VALID.replace("embedder: emb", "embedder: ."),
                         "models.embedder: no model.json in", ""),
+                Arguments.of("streams without an embedder", VALID.replace("  embedder: emb", "  engine: onnx"),
+                        "models.embedder: is required when streams are configured", ""),
                 Arguments.of("broken YAML", "device:\n  id: [unclosed\n", "not valid YAML", ""));
     }
 

@@ -1,0 +1,89 @@
+package dev.logowatch.cli;
+
+import dev.logowatch.catalog.Catalog;
+import dev.logowatch.catalog.CatalogLoader;
+import dev.logowatch.config.ConfigException;
+import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.eval.Dataset;
+import dev.logowatch.eval.Evaluation;
+import dev.logowatch.eval.Images;
+import dev.logowatch.pipeline.Appliance;
+import dev.logowatch.pipeline.Models;
+import dev.logowatch.pipeline.Recognizer;
+import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.web.StatusBoard;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** {@code logowatch eval}: accuracy on a labelled dataset, with the service's own models and settings. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Measures recognition accuracy on a labelled dataset (DATASET/catalog, DATASET/images, "
+                + "DATASET/labels.jsonl) with the models and matching settings of --config: image- and box-level "
+                + "precision, recall and F1 per brand and overall, a threshold sweep, and similarity distributions."})
+final class EvalCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "DATASET", description = "Dataset folder.")
+    private Path dataset;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "Configuration whose models and matching settings are used (default: the demo configuration).")
+    private Path config;
+
+    @Option(names = "--report-json", paramLabel = "FILE", description = "Also write the report as JSON.")
+    private Path reportJson;
+
+    @Override
+    public Integer call() {
+        Path configFile = config != null ? config : Launch.demoConfig();
+        LogowatchConfig loaded;
+        Dataset data;
+        try {
+            loaded = LogowatchConfig.load(configFile, System.getenv());
+            data = Dataset.read(dataset);
+        } catch (ConfigException e) {
+            return Launch.usage("configuration " + configFile + " is not usable:", e.problems());
+        } catch (Dataset.DatasetException e) {
+            return Launch.usage("dataset " + dataset + " is not usable:", e.problems());
+        }
+        StatusBoard board = StatusBoard.create(loaded.device().id(), Main.version());
+        try (Models models = Models.load(loaded, DeviceMeters.create(board), null)) {
+            if (models.embedder().isEmpty()) {
+                return Launch.usage("configuration " + configFile + " names no embedder:",
+                        java.util.List.of("models.embedder: eval needs the model the service would use"));
+            }
+            long start = System.nanoTime();
+            CatalogLoader.Result catalog = models.catalogLoader(loaded).load(data.catalog());
+            System.err.println("catalog " + data.catalog() + ": " + catalog.report().summary());
+            Recognizer recognizer = models.recognizer(new AtomicReference<Catalog>(catalog.catalog()), loaded).orElseThrow();
+            Evaluation evaluation = new Evaluation(loaded.catalog().margin());
+            Progress progress = new Progress("eval", data.items().size());
+            long sequence = 0;
+            for (Dataset.Item item : data.items()) {
+                evaluation.add(item, recognizer.recognize(Images.frame(item.image(), "eval", sequence++)));
+                progress.step();
+            }
+            progress.done();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.print(evaluation.toText(seconds));
+            if (reportJson != null) {
+                Files.writeString(reportJson, evaluation.toJson(seconds).toPrettyString() + "\n");
+                System.err.println("report written to " + reportJson);
+            }
+            return Main.EXIT_OK;
+        } catch (Appliance.StartException | IOException e) {
+            System.err.println("logowatch eval: " + e.getMessage());
+            return Main.EXIT_FAILED;
+        }
+    }
+
+    static String percent(double v) {
+        return String.format(Locale.ROOT, "%.1f%%", v * 100);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.logowatch.pipeline;
+
+import dev.logowatch.config.StreamConfig;
+import dev.logowatch.match.Match;
+import dev.logowatch.source.Frame;
+import dev.logowatch.source.LatestFrame;
+import dev.logowatch.track.Appearance;
+import dev.logowatch.track.Detection;
+import dev.logowatch.track.Tracker;
+import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.web.StatusBoard;
+import dev.logowatch.web.StreamStatus;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One stream's worker: takes the latest frame, recognises the brands in it, smooths them
+ * into appearances, and reports both. While it works, the reader keeps only the newest
+ * frame, so a slow model drops frames (counted) instead of falling behind.
+ */
+final class StreamWorker implements Runnable {
+    private static final System.Logger LOG = System.getLogger(StreamWorker.class.getName());
+    private static final Duration POLL = Duration.ofMillis(500);
+
+    private final StreamConfig config;
+    private final StreamStatus status;
+    private final LatestFrame frames;
+    private final Recognizer recognizer;
+    private final Tracker tracker;
+    private final StatusBoard board;
+    private final DeviceMeters meters;
+    private final Duration outage;
+    private Instant lastFrame;
+    private volatile boolean stopping;
+
+    StreamWorker(StreamConfig config, StreamStatus status, LatestFrame frames, Recognizer recognizer, Tracker tracker,
+                 StatusBoard board, DeviceMeters meters) {
+        this.config = config;
+        this.status = status;
+        this.frames = frames;
+        this.recognizer = recognizer;
+        this.tracker = tracker;
+        this.board = board;
+        this.meters = meters;
+        // A gap this long between frames is an outage, not a logo out of view for a moment:
+        // open appearances end at the last frame before it rather than spanning the outage.
+        this.outage = config.stallTimeout();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping) {
+                switch (frames.take(POLL)) {
+                    case LatestFrame.Fresh fresh -> process(fresh.frame());
+                    case LatestFrame.TimedOut ignored -> endAppearancesIfStreamDown();
+                    case LatestFrame.Ended ignored -> stopping = true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            report(tracker.flush());
+        }
+    }
+
+    void stop() {
+        stopping = true;
+    }
+
+    private void process(Frame frame) {
+        if (lastFrame != null && Duration.between(lastFrame, frame.timestamp()).compareTo(outage) > 0) {
+            report(tracker.flush());
+        }
+        lastFrame = frame.timestamp();
+        long begin = System.nanoTime();
+        List<Match> matches;
+        try {
+            matches = recognizer.recognize(frame);
+        } catch (RuntimeException e) {
+            // A model failure on one frame must not kill the stream; it is counted as dropped.
+            LOG.log(System.Logger.Level.WARNING, "stream " + config.id() + ": frame " + frame.sequence()
+                    + " not recognised: " + e.getMessage());
+            status.dropped(1);
+            return;
+        }
+        long start = System.nanoTime();
+        Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(), matches);
+        meters.record(DeviceMeters.Stage.TRACK, Duration.ofNanos(System.nanoTime() - start));
+        status.processed(new StreamStatus.Snapshot(frame, result.detections()));
+        for (Detection d : result.detections()) {
+            board.detection(d);
+        }
+        report(result.events());
+        meters.record(DeviceMeters.Stage.FRAME, Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    private void endAppearancesIfStreamDown() {
+        if (status.state() != StreamStatus.State.LIVE && tracker.openTracks() > 0) {
+            report(tracker.flush());
+        }
+    }
+
+    private void report(List<Appearance.Event> events) {
+        for (Appearance.Event event : events) {
+            board.appearance(event);
+            if (event.type() == Appearance.EventType.UPDATE) {
+                continue;
+            }
+            LOG.log(System.Logger.Level.INFO, "appearance " + event.type().wireName() + ": "
+                    + event.appearance().brand() + " on " + config.name()
+                    + String.format(java.util.Locale.ROOT, " %.1f s", event.appearance().visibleSeconds()));
+        }
+    }
+}
