@@ -6,6 +6,7 @@ import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.CatalogLoader;
 import dev.logowatch.config.ConfigException;
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.match.Matcher;
 import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.pipeline.Models;
 import dev.logowatch.pipeline.Recognizer;
@@ -125,7 +126,8 @@ final class AnalyzeCommand implements Callable<Integer> {
              BufferedWriter events = Files.newBufferedWriter(outDir.resolve("events.jsonl"), StandardCharsets.UTF_8)) {
             for (Optional<Frame> next = file.next(); next.isPresent(); next = file.next()) {
                 Frame frame = next.get();
-                Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(), recognizer.recognize(frame));
+                Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(),
+                        Matcher.distinct(recognizer.recognize(frame)));
                 if (!result.detections().isEmpty()) {
                     detections.write(frameLine(frame, result.detections()).toString());
                     detections.newLine();

@@ -3,10 +3,10 @@ package dev.logowatch.eval;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.match.Match;
+import dev.logowatch.match.Matcher;
 import dev.logowatch.publish.Payloads;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -23,8 +23,8 @@ import java.util.TreeSet;
  *   <li>image level: a brand predicted for an image (any accepted match) against the brands
  *   labelled; in an image labelled {@code "exhaustive": false}, a predicted brand that is not
  *   labelled counts as neither right nor wrong;</li>
- *   <li>box level, for images with boxes: accepted matches of one brand overlapping by IoU
- *   above 0.3 are merged (best similarity kept), then paired greedily with labelled boxes of
+ *   <li>box level, for images with boxes: accepted matches, duplicates of one logo removed as
+ *   the service removes them ({@link Matcher#distinct}), paired greedily with labelled boxes of
  *   the same brand at IoU ≥ 0.5;</li>
  *   <li>a threshold sweep at image level, keeping the configured margin;</li>
  *   <li>the similarity of each brand's best match in each image, split by whether the brand
@@ -33,7 +33,6 @@ import java.util.TreeSet;
  */
 public final class Evaluation {
     static final double BOX_IOU = 0.5;
-    private static final double MERGE_IOU = 0.3;
     private static final double SWEEP_FROM = 0.30;
     private static final double SWEEP_STEP = 0.05;
     private static final int BINS = 20;
@@ -99,7 +98,7 @@ public final class Evaluation {
         });
         if (item.hasBoxes()) {
             anyBoxes = true;
-            box = box.plus(scoreBoxes(item, merged(matches)));
+            box = box.plus(scoreBoxes(item, Matcher.distinct(matches).stream().filter(Match::accepted).toList()));
         }
     }
 
@@ -117,20 +116,6 @@ public final class Evaluation {
             return new Counts(0, 0, 1);
         }
         return exhaustive ? new Counts(0, 1, 0) : Counts.ZERO;
-    }
-
-    /** Accepted matches with overlapping ones of the same brand merged, best first. */
-    static List<Match> merged(List<Match> matches) {
-        List<Match> sorted = matches.stream().filter(Match::accepted)
-                .sorted(Comparator.comparingDouble(Match::similarity).reversed()).toList();
-        List<Match> kept = new ArrayList<>();
-        for (Match m : sorted) {
-            boolean overlaps = kept.stream().anyMatch(k -> k.brand().equals(m.brand()) && k.box().iou(m.box()) > MERGE_IOU);
-            if (!overlaps) {
-                kept.add(m);
-            }
-        }
-        return kept;
     }
 
     private static Counts scoreBoxes(Dataset.Item item, List<Match> predictions) {

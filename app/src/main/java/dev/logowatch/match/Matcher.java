@@ -108,4 +108,45 @@ public final class Matcher {
         return new Match(box, proposalScore, brand.id(), similarity, margin, runnerUp, runnerUpSimilarity, threshold,
                 brand.verify(), decision);
     }
+
+    /**
+     * The trackable matches with duplicates of one logo removed: overlapping proposals (grid
+     * windows at neighbouring positions and scales) often all match the same brand, and only
+     * the most similar should become a detection. Two matches of one brand are duplicates when
+     * their intersection covers more than 40% of the smaller box (neighbouring grid windows
+     * overlap by half), which also catches a small window inside a larger one that plain IoU
+     * would keep. Strongest first.
+     */
+    public static List<Match> distinct(List<Match> matches) {
+        List<Match> sorted = new ArrayList<>();
+        for (Match m : matches) {
+            if (m.trackable()) {
+                sorted.add(m);
+            }
+        }
+        sorted.sort((a, b) -> Double.compare(b.similarity(), a.similarity()));
+        List<Match> kept = new ArrayList<>();
+        for (Match m : sorted) {
+            boolean duplicate = false;
+            for (Match k : kept) {
+                if (k.brand().equals(m.brand()) && overlapOfSmaller(k.box(), m.box()) > 0.4) {
+                    duplicate = true;
+                    break;
+                }
+            }
+            if (!duplicate) {
+                kept.add(m);
+            }
+        }
+        return kept;
+    }
+
+    private static double overlapOfSmaller(Box a, Box b) {
+        double iw = Math.min(a.x2(), b.x2()) - Math.max(a.x1(), b.x1());
+        double ih = Math.min(a.y2(), b.y2()) - Math.max(a.y1(), b.y1());
+        if (iw <= 0 || ih <= 0) {
+            return 0;
+        }
+        return iw * ih / Math.max(1e-9, Math.min(a.area(), b.area()));
+    }
 }

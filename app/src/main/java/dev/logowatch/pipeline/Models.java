@@ -116,8 +116,6 @@ public final class Models implements AutoCloseable {
             CatalogLoader.Result result = catalogLoader(config).load(dir);
             catalog.set(result.catalog());
             CatalogReport report = result.report();
-            report.problems().forEach(p -> LOG.log(System.Logger.Level.WARNING, "catalog " + dir + ": " + p));
-            LOG.log(System.Logger.Level.INFO, "catalog " + dir + ": " + report.summary());
             show(board, new StatusBoard.CatalogStatus(result.catalog().version(), result.catalog().size(), "loaded",
                     report.excludedBrands().isEmpty() ? Optional.empty()
                             : Optional.of(report.excludedBrands().size() + " brand(s) excluded, see the log")));

@@ -2,6 +2,7 @@ package dev.logowatch.pipeline;
 
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.match.Match;
+import dev.logowatch.match.Matcher;
 import dev.logowatch.source.Frame;
 import dev.logowatch.source.LatestFrame;
 import dev.logowatch.track.Appearance;
@@ -87,7 +88,7 @@ final class StreamWorker implements Runnable {
             return;
         }
         long start = System.nanoTime();
-        Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(), matches);
+        Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(), Matcher.distinct(matches));
         meters.record(DeviceMeters.Stage.TRACK, Duration.ofNanos(System.nanoTime() - start));
         status.processed(new StreamStatus.Snapshot(frame, result.detections()));
         for (Detection d : result.detections()) {
