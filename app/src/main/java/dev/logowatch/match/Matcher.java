@@ -113,9 +113,10 @@ public final class Matcher {
      * The trackable matches with duplicates of one logo removed: overlapping proposals (grid
      * windows at neighbouring positions and scales) often all match the same brand, and only
      * the most similar should become a detection. Two matches of one brand are duplicates when
-     * their intersection covers more than 40% of the smaller box (neighbouring grid windows
-     * overlap by half), which also catches a small window inside a larger one that plain IoU
-     * would keep. Strongest first.
+     * their intersection covers more than a quarter of the smaller box: neighbouring grid
+     * windows overlap by half or more and windows catching part of a logo still match it, and
+     * the measure also catches a small window inside a larger one that plain IoU would keep.
+     * Two real logos of one brand (repeated boards) rarely overlap at all. Strongest first.
      */
     public static List<Match> distinct(List<Match> matches) {
         List<Match> sorted = new ArrayList<>();
@@ -129,7 +130,7 @@ public final class Matcher {
         for (Match m : sorted) {
             boolean duplicate = false;
             for (Match k : kept) {
-                if (k.brand().equals(m.brand()) && overlapOfSmaller(k.box(), m.box()) > 0.4) {
+                if (k.brand().equals(m.brand()) && overlapOfSmaller(k.box(), m.box()) > 0.25) {
                     duplicate = true;
                     break;
                 }
