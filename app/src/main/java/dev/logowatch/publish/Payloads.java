@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.logowatch.detect.Box;
+import dev.logowatch.source.Frame;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
 
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 
 /**
  * The wire form of what the device reports, shared by MQTT and the status page. Written
@@ -77,6 +79,46 @@ public final class Payloads {
         node.put("ts", timestamp(d.timestamp()));
         node.put("frame", d.frame());
         node.setAll(detection(d));
+        return node;
+    }
+
+    /** One processed frame's matches, as on {@code …/detections}. */
+    public static ObjectNode detections(Frame frame, List<Detection> detections) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("schema", SCHEMA);
+        node.put("stream", frame.stream());
+        node.put("ts", timestamp(frame.timestamp()));
+        node.put("frame", frame.sequence());
+        node.put("width", frame.width());
+        node.put("height", frame.height());
+        var array = node.putArray("detections");
+        for (Detection d : detections) {
+            array.add(detection(d));
+        }
+        return node;
+    }
+
+    /** The catalog in use, as on {@code …/catalog}. */
+    public static ObjectNode catalog(String version, int brands, String model) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("schema", SCHEMA);
+        node.put("version", version);
+        node.put("brands", brands);
+        node.put("model", model);
+        return node;
+    }
+
+    /**
+     * A payload assembled elsewhere (verifications, stats), with {@code schema} first and,
+     * when {@code at} is given, {@code ts}; keys of {@code body} win over both.
+     */
+    public static ObjectNode wrap(ObjectNode body, Instant at) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("schema", SCHEMA);
+        if (at != null) {
+            node.put("ts", timestamp(at));
+        }
+        node.setAll(body);
         return node;
     }
 
