@@ -2,7 +2,10 @@ package dev.logowatch.pipeline;
 
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.LogowatchConfig;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.config.StreamConfig;
+import dev.logowatch.publish.MqttPublisher;
+import dev.logowatch.publish.Payloads;
 import dev.logowatch.retry.Backoff;
 import dev.logowatch.source.LatestFrame;
 import dev.logowatch.source.StreamReader;
@@ -22,9 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The running device, wired in the order a frame travels, consumers before producers:
- * status page, models, catalog, then per stream a worker (recognise, track, report) and
- * the reader that feeds it. Stopped in reverse, so readers stop first and workers flush the
- * appearances still open before the page goes away.
+ * status page, models, catalog, MQTT publisher, then per stream a worker (recognise, track,
+ * report) and the reader that feeds it. Stopped in reverse, so readers stop first, workers
+ * flush the appearances still open, and the publisher delivers them (or keeps them on disk)
+ * before the page goes away.
  */
 public final class Appliance implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
@@ -42,6 +46,7 @@ public final class Appliance implements AutoCloseable {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final AtomicReference<Catalog> catalog = new AtomicReference<>(Catalog.empty());
     private StatusServer web;
+    private MqttPublisher publisher;
 
     private Appliance(LogowatchConfig config, String version) {
         this.config = config;
@@ -74,6 +79,15 @@ public final class Appliance implements AutoCloseable {
         Models models = Models.load(config, meters, board);
         started.add(models);
         models.loadCatalog(config, catalog, board);
+
+        publisher = MqttPublisher.start(config.mqtt(), config.device().id(), board::mqtt, this::stats);
+        started.add(publisher);
+        Catalog current = catalog.get();
+        publisher.catalog(current.version(), current.size(), models.embedder().map(e -> e.modelName()).orElse("none"));
+        for (StreamStatus status : streams) {
+            publisher.streamStatus(status.id(), false);
+            status.onStateChange(state -> publisher.streamStatus(status.id(), state == StreamStatus.State.LIVE));
+        }
         // Configuration validation guarantees an embedder whenever streams are configured.
         models.recognizer(catalog, config).ifPresent(recognizer -> {
             for (int i = 0; i < config.streams().size(); i++) {
@@ -104,13 +118,36 @@ public final class Appliance implements AutoCloseable {
     private void startStream(StreamConfig stream, StreamStatus status, Recognizer recognizer) {
         LatestFrame frames = new LatestFrame(status);
         Tracker tracker = new Tracker(stream.id(), config.tracking(), config.verify());
-        StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, meters);
+        StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, publisher, meters);
         Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(worker);
         started.add(() -> {
             worker.stop();
             thread.join(5_000);
         });
         started.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters));
+    }
+
+    /** The {@code …/stats} payload: per-stream rates and counters, stage latencies, queues. */
+    private ObjectNode stats() {
+        ObjectNode root = Payloads.JSON.createObjectNode();
+        ObjectNode streams = root.putObject("streams");
+        for (StreamStatus s : board.streams()) {
+            StreamStatus.View v = s.view();
+            ObjectNode node = streams.putObject(s.id());
+            node.put("state", v.state());
+            node.put("input_fps", v.inputFps());
+            node.put("processed_fps", v.processedFps());
+            node.put("dropped", v.dropped());
+            node.put("reconnects", v.reconnects());
+        }
+        ObjectNode stages = root.putObject("stage_ms");
+        meters.stageTotals().forEach((stage, t) -> stages.put(stage.name().toLowerCase(java.util.Locale.ROOT),
+                t.count() == 0 ? 0 : Math.round(t.seconds() * 1e6 / t.count()) / 1000.0));
+        ObjectNode queues = root.putObject("queues");
+        queues.put("mqtt", board.mqtt().queued());
+        queues.put("verifier", board.verifier().queued());
+        root.put("uptime_s", board.uptime().toSeconds());
+        return root;
     }
 
     public StatusBoard board() {

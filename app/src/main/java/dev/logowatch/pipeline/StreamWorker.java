@@ -3,6 +3,7 @@ package dev.logowatch.pipeline;
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
+import dev.logowatch.publish.MqttPublisher;
 import dev.logowatch.source.Frame;
 import dev.logowatch.source.LatestFrame;
 import dev.logowatch.track.Appearance;
@@ -31,19 +32,21 @@ final class StreamWorker implements Runnable {
     private final Recognizer recognizer;
     private final Tracker tracker;
     private final StatusBoard board;
+    private final MqttPublisher publisher;
     private final DeviceMeters meters;
     private final Duration outage;
     private Instant lastFrame;
     private volatile boolean stopping;
 
     StreamWorker(StreamConfig config, StreamStatus status, LatestFrame frames, Recognizer recognizer, Tracker tracker,
-                 StatusBoard board, DeviceMeters meters) {
+                 StatusBoard board, MqttPublisher publisher, DeviceMeters meters) {
         this.config = config;
         this.status = status;
         this.frames = frames;
         this.recognizer = recognizer;
         this.tracker = tracker;
         this.board = board;
+        this.publisher = publisher;
         this.meters = meters;
         // A gap this long between frames is an outage, not a logo out of view for a moment:
         // open appearances end at the last frame before it rather than spanning the outage.
@@ -94,7 +97,12 @@ final class StreamWorker implements Runnable {
         for (Detection d : result.detections()) {
             board.detection(d);
         }
+        long published = System.nanoTime();
+        if (!result.detections().isEmpty()) {
+            publisher.detections(frame, result.detections());
+        }
         report(result.events());
+        meters.record(DeviceMeters.Stage.PUBLISH, Duration.ofNanos(System.nanoTime() - published));
         meters.record(DeviceMeters.Stage.FRAME, Duration.ofNanos(System.nanoTime() - begin));
     }
 
@@ -107,6 +115,7 @@ final class StreamWorker implements Runnable {
     private void report(List<Appearance.Event> events) {
         for (Appearance.Event event : events) {
             board.appearance(event);
+            publisher.event(event);
             if (event.type() == Appearance.EventType.UPDATE) {
                 continue;
             }

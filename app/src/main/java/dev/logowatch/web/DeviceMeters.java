@@ -55,7 +55,7 @@ public final class DeviceMeters {
         bind(Gauge.builder("logowatch.mqtt.queued", board, b -> b.mqtt().queued())
                 .description("Messages waiting for the broker"), List.of());
         bind(FunctionalCounter.builder("logowatch.mqtt.dropped", board, b -> b.mqtt().dropped())
-                .description("Messages dropped because the buffer was full"), List.of());
+                .description("Messages that will never reach the broker: buffer full, or QoS 0 while disconnected"), List.of());
         bind(Gauge.builder("logowatch.ready", board, b -> b.ready() ? 1 : 0)
                 .description("1 when models are loaded and every stream is live"), List.of());
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -45,6 +46,7 @@ public final class StreamStatus {
     private volatile State state = State.CONNECTING;
     private volatile String lastError;
     private volatile Snapshot snapshot;
+    private volatile Consumer<State> stateListener = s -> { };
 
     StreamStatus(String id, String name, String redactedUrl, LongSupplier nanoClock) {
         this.id = id;
@@ -63,13 +65,22 @@ public final class StreamStatus {
     }
 
     public void state(State newState) {
+        State old = this.state;
         this.state = newState;
+        if (old != newState) {
+            stateListener.accept(newState);
+        }
     }
 
     /** Enters a failing state and says why; the reason stays visible until the next error. */
     public void failed(State newState, String reason) {
-        this.state = newState;
         this.lastError = reason;
+        state(newState);
+    }
+
+    /** Tells {@code listener} of every change of state (e.g. to publish online/offline), from the reader's thread. */
+    public void onStateChange(Consumer<State> listener) {
+        this.stateListener = listener;
     }
 
     public void frameIn() {

@@ -73,6 +73,7 @@ class RunCommandProcessTest {
                   state-dir: state
                 mqtt:
                   broker: embedded
+                  embedded-port: 0
                 web:
                   host: 127.0.0.1
                   port: 0
