@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.publish.MqttPublisher;
 import dev.logowatch.publish.Payloads;
+import dev.logowatch.verify.Verifier;
 import dev.logowatch.retry.Backoff;
 import dev.logowatch.source.LatestFrame;
 import dev.logowatch.source.StreamReader;
@@ -47,6 +48,7 @@ public final class Appliance implements AutoCloseable {
     private final AtomicReference<Catalog> catalog = new AtomicReference<>(Catalog.empty());
     private StatusServer web;
     private MqttPublisher publisher;
+    private Verifier verifier;
 
     private Appliance(LogowatchConfig config, String version) {
         this.config = config;
@@ -79,6 +81,10 @@ public final class Appliance implements AutoCloseable {
         Models models = Models.load(config, meters, board);
         started.add(models);
         models.loadCatalog(config, catalog, board);
+
+        verifier = Verifier.create(config.verify(), meters);
+        started.add(verifier);
+        board.verifier(verifier::status);
 
         publisher = MqttPublisher.start(config.mqtt(), config.device().id(), board::mqtt, this::stats);
         started.add(publisher);
@@ -118,7 +124,8 @@ public final class Appliance implements AutoCloseable {
     private void startStream(StreamConfig stream, StreamStatus status, Recognizer recognizer) {
         LatestFrame frames = new LatestFrame(status);
         Tracker tracker = new Tracker(stream.id(), config.tracking(), config.verify());
-        StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, publisher, meters);
+        StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, publisher, verifier,
+                meters);
         Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(worker);
         started.add(() -> {
             worker.stop();

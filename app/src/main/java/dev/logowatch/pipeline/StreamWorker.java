@@ -1,21 +1,29 @@
 package dev.logowatch.pipeline;
 
+import dev.logowatch.catalog.Brand;
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.publish.MqttPublisher;
+import dev.logowatch.publish.Payloads;
 import dev.logowatch.source.Frame;
 import dev.logowatch.source.LatestFrame;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
 import dev.logowatch.track.Tracker;
+import dev.logowatch.verify.Candidate;
+import dev.logowatch.verify.Verdict;
+import dev.logowatch.verify.Verifier;
 import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import dev.logowatch.web.StreamStatus;
 
+import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * One stream's worker: takes the latest frame, recognises the brands in it, smooths them
@@ -33,13 +41,15 @@ final class StreamWorker implements Runnable {
     private final Tracker tracker;
     private final StatusBoard board;
     private final MqttPublisher publisher;
+    private final Verifier verifier;
+    private final Queue<Verdict> verdicts = new ConcurrentLinkedQueue<>();
     private final DeviceMeters meters;
     private final Duration outage;
     private Instant lastFrame;
     private volatile boolean stopping;
 
     StreamWorker(StreamConfig config, StreamStatus status, LatestFrame frames, Recognizer recognizer, Tracker tracker,
-                 StatusBoard board, MqttPublisher publisher, DeviceMeters meters) {
+                 StatusBoard board, MqttPublisher publisher, Verifier verifier, DeviceMeters meters) {
         this.config = config;
         this.status = status;
         this.frames = frames;
@@ -47,6 +57,7 @@ final class StreamWorker implements Runnable {
         this.tracker = tracker;
         this.board = board;
         this.publisher = publisher;
+        this.verifier = verifier;
         this.meters = meters;
         // A gap this long between frames is an outage, not a logo out of view for a moment:
         // open appearances end at the last frame before it rather than spanning the outage.
@@ -57,6 +68,7 @@ final class StreamWorker implements Runnable {
     public void run() {
         try {
             while (!stopping) {
+                applyVerdicts();
                 switch (frames.take(POLL)) {
                     case LatestFrame.Fresh fresh -> process(fresh.frame());
                     case LatestFrame.TimedOut ignored -> endAppearancesIfStreamDown();
@@ -103,7 +115,37 @@ final class StreamWorker implements Runnable {
         }
         report(result.events());
         meters.record(DeviceMeters.Stage.PUBLISH, Duration.ofNanos(System.nanoTime() - published));
+        for (Detection d : result.verificationRequests()) {
+            verifier.submit(candidate(frame, d), verdicts::add);
+        }
         meters.record(DeviceMeters.Stage.FRAME, Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    /**
+     * The borderline track's crop with a quarter of its size of context on every side: a
+     * mark is easier to judge with its board or shirt around it. Frames are never drawn on,
+     * so the verifier may encode the view later on its own thread.
+     */
+    private Candidate candidate(Frame frame, Detection d) {
+        double padX = d.box().width() / 4;
+        double padY = d.box().height() / 4;
+        int x1 = (int) Math.max(0, Math.floor(d.box().x1() - padX));
+        int y1 = (int) Math.max(0, Math.floor(d.box().y1() - padY));
+        int x2 = (int) Math.min(frame.width(), Math.ceil(d.box().x2() + padX));
+        int y2 = (int) Math.min(frame.height(), Math.ceil(d.box().y2() + padY));
+        BufferedImage crop = frame.image().getSubimage(x1, y1, Math.max(1, x2 - x1), Math.max(1, y2 - y1));
+        String displayName = recognizer.matcher().catalog().brand(d.brand()).map(Brand::displayName).orElse(d.brand());
+        return new Candidate(config.id(), d.track(), d.brand(), displayName, d.similarity(), crop);
+    }
+
+    /** Verdicts arrive on the verifier's thread; the tracker is this worker's alone, so they are applied here. */
+    private void applyVerdicts() {
+        for (Verdict v = verdicts.poll(); v != null; v = verdicts.poll()) {
+            tracker.verification(v.trackId(), v.verification());
+            if (v.outcome() != DeviceMeters.VerifierOutcome.SKIPPED) {
+                publisher.verification(Payloads.verification(v, tracker.appearanceId(v.trackId())));
+            }
+        }
     }
 
     private void endAppearancesIfStreamDown() {

@@ -14,12 +14,14 @@ import dev.logowatch.detect.Box;
 import dev.logowatch.source.Frame;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
+import dev.logowatch.verify.Verdict;
 
 import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The wire form of what the device reports, shared by MQTT and the status page. Written
@@ -142,6 +144,34 @@ public final class Payloads {
         node.put("best_similarity", round(a.bestSimilarity()));
         box(node, a.box());
         node.put("verification", a.verification().wireName());
+        return node;
+    }
+
+    /**
+     * A verifier's verdict on a track. {@code event} is the appearance id when the track is
+     * already an appearance, else null (a borderline track becomes one only after a "yes").
+     */
+    public static ObjectNode verification(Verdict v, Optional<String> appearanceId) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("schema", SCHEMA);
+        if (appearanceId.isPresent()) {
+            node.put("event", appearanceId.get());
+        } else {
+            node.putNull("event");
+        }
+        node.put("stream", v.stream());
+        node.put("track", v.trackId());
+        node.put("brand", v.brand());
+        node.put("verdict", switch (v.verification()) {
+            case CONFIRMED -> "yes";
+            case REJECTED -> "no";
+            default -> "unverified";
+        });
+        node.put("confidence", round(v.confidence()));
+        node.put("cues", v.cues());
+        node.put("model", v.model());
+        node.put("latency_ms", v.latencyMs());
+        node.put("detail", v.detail());
         return node;
     }
 

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -191,6 +192,16 @@ public final class Tracker {
      * @param verdict {@code CONFIRMED}, {@code REJECTED} or {@code UNVERIFIED}
      * @return whether the track is still open
      */
+    /** The id of the appearance a track has become, once it is confirmed. */
+    public Optional<String> appearanceId(long trackId) {
+        for (Track track : tracks) {
+            if (track.id == trackId) {
+                return Optional.ofNullable(track.appearanceId);
+            }
+        }
+        return Optional.empty();
+    }
+
     public boolean verification(long trackId, Verification verdict) {
         if (verdict == Verification.PENDING || verdict == Verification.NOT_NEEDED) {
             throw new IllegalArgumentException("a verdict is CONFIRMED, REJECTED or UNVERIFIED, not " + verdict);

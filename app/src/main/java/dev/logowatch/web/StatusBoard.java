@@ -76,7 +76,7 @@ public final class StatusBoard {
     private volatile ModelStatus models = new ModelStatus("onnx", Optional.empty(), Optional.empty(), "none",
             Optional.empty());
     private volatile MqttStatus mqtt = new MqttStatus("disabled", "", 0, 0, Optional.empty());
-    private volatile VerifierStatus verifier = VerifierStatus.disabled();
+    private volatile java.util.function.Supplier<VerifierStatus> verifier = VerifierStatus::disabled;
 
     public StatusBoard(String deviceId, String version, Clock clock, LongSupplier nanoClock) {
         this.deviceId = deviceId;
@@ -150,12 +150,13 @@ public final class StatusBoard {
         return mqtt;
     }
 
-    public void verifier(VerifierStatus status) {
-        this.verifier = status;
+    /** Where the verifier's state is read from whenever the page or metrics ask. */
+    public void verifier(java.util.function.Supplier<VerifierStatus> source) {
+        this.verifier = source;
     }
 
     public VerifierStatus verifier() {
-        return verifier;
+        return verifier.get();
     }
 
     /** Ready when the models are loaded and every stream delivers frames. */
