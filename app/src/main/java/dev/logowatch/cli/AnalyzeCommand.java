@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.CatalogLoader;
-import dev.logowatch.config.ConfigException;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.pipeline.Appliance;
@@ -78,13 +77,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (!(fps > 0 && fps <= 60)) {
             return Launch.usage("--fps must be above 0 and at most 60, got " + fps, List.of());
         }
-        Path configFile = config != null ? config : Launch.demoConfig();
-        LogowatchConfig loaded;
-        try {
-            loaded = LogowatchConfig.load(configFile, System.getenv());
-        } catch (ConfigException e) {
-            return Launch.usage("configuration " + configFile + " is not usable:", e.problems());
-        }
+        LogowatchConfig loaded = Launch.config(config);
+        Path configFile = loaded.file();
         Optional<Path> catalogPath = Optional.ofNullable(catalogDir).or(() -> loaded.catalog().dir());
         if (catalogPath.isEmpty() || !Files.isDirectory(catalogPath.get())) {
             return Launch.usage("no catalog folder: give --catalog DIR (" + catalogPath.map(Path::toString).orElse("none")

@@ -1,6 +1,5 @@
 package dev.logowatch.cli;
 
-import dev.logowatch.config.ConfigException;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.WebConfig;
@@ -51,13 +50,8 @@ final class BenchCommand implements Callable<Integer> {
         if (seconds < 1 || warmup < 0) {
             return Launch.usage("--seconds must be at least 1 and --warmup at least 0", List.of());
         }
-        Path configFile = config != null ? config : Launch.demoConfig();
-        LogowatchConfig loaded;
-        try {
-            loaded = LogowatchConfig.load(configFile, System.getenv());
-        } catch (ConfigException e) {
-            return Launch.usage("configuration " + configFile + " is not usable:", e.problems());
-        }
+        LogowatchConfig loaded = Launch.config(config);
+        Path configFile = loaded.file();
         if (loaded.streams().isEmpty()) {
             return Launch.usage("configuration " + configFile + " has no streams to measure", List.of());
         }

@@ -2,7 +2,6 @@ package dev.logowatch.cli;
 
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.CatalogLoader;
-import dev.logowatch.config.ConfigException;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.eval.Dataset;
 import dev.logowatch.eval.Evaluation;
@@ -41,14 +40,11 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path configFile = config != null ? config : Launch.demoConfig();
-        LogowatchConfig loaded;
+        LogowatchConfig loaded = Launch.config(config);
+        Path configFile = loaded.file();
         Dataset data;
         try {
-            loaded = LogowatchConfig.load(configFile, System.getenv());
             data = Dataset.read(dataset);
-        } catch (ConfigException e) {
-            return Launch.usage("configuration " + configFile + " is not usable:", e.problems());
         } catch (Dataset.DatasetException e) {
             return Launch.usage("dataset " + dataset + " is not usable:", e.problems());
         }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Recognises sponsor logos on camera streams and publishes appearances over MQTT.",
         subcommands = {RunCommand.class, AnalyzeCommand.class, EvalCommand.class, BenchCommand.class,
-                CommandLine.HelpCommand.class})
+                CatalogCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
@@ -30,6 +30,12 @@ public final class Main implements Runnable {
     static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExitCodeExceptionMapper(e -> EXIT_FAILED);
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (e instanceof Launch.UsageException usage) {
+                return Launch.usage(usage.getMessage(), usage.problems());
+            }
+            throw e;
+        });
         return cli.execute(args);
     }
 

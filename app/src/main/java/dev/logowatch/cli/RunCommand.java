@@ -1,6 +1,5 @@
 package dev.logowatch.cli;
 
-import dev.logowatch.config.ConfigException;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.pipeline.Appliance;
 import picocli.CommandLine.Command;
@@ -27,14 +26,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LogowatchConfig loaded;
-        try {
-            loaded = LogowatchConfig.load(config, System.getenv());
-        } catch (ConfigException e) {
-            System.err.println("logowatch: configuration " + config + " is not usable:");
-            e.problems().forEach(p -> System.err.println("  " + p));
-            return Main.EXIT_USAGE;
-        }
+        LogowatchConfig loaded = Launch.config(config);
         if (checkOnly) {
             System.out.println("configuration " + config + " is valid");
             return Main.EXIT_OK;
