@@ -95,6 +95,28 @@ shopt -u nullglob
 if ((${#libs[@]})); then
   install -m 0644 -o 0 -g 0 "${libs[@]}" "$opt/lib.new/libs/"
 fi
+# The TensorRT bridge is compiled here, against the TensorRT this device runs (JetPack puts
+# its headers in /usr/include/<triplet>-linux-gnu/); TRT_BRIDGE=skip leaves it out.
+trt_header=
+for h in /usr/include/*-linux-gnu/NvInferRuntime.h; do [[ -f $h ]] && trt_header=$h; done
+if [[ ${TRT_BRIDGE:-auto} == skip || -z $trt_header ]]; then
+  say "TensorRT not found (or TRT_BRIDGE=skip): no TensorRT bridge installed; models.engine: onnx works as before"
+elif ! command -v cmake >/dev/null || ! command -v g++ >/dev/null; then
+  warn "TensorRT is installed but cmake or g++ is missing, so its bridge was not built;" \
+    "models.engine: tensorrt will not start until you run: sudo apt install cmake g++, then install.sh again"
+else
+  bridge_build=$(mktemp -d)
+  if cmake -S "$repo/jni" -B "$bridge_build" -DLOGOWATCH_TENSORRT=ON >"$bridge_build.log" 2>&1 &&
+    cmake --build "$bridge_build" -j "$(nproc)" >>"$bridge_build.log" 2>&1; then
+    install -d -m 0755 -o 0 -g 0 "$opt/lib.new/native"
+    install -m 0644 -o 0 -g 0 "$bridge_build/liblogowatch_trt.so" "$opt/lib.new/native/"
+    rm -f "$bridge_build.log"
+    say "built the TensorRT bridge against $trt_header into $opt/lib/native/"
+  else
+    warn "building the TensorRT bridge failed (log: $bridge_build.log); models.engine: tensorrt will not start"
+  fi
+  rm -rf "$bridge_build"
+fi
 if [[ -d $opt/lib ]]; then mv "$opt/lib" "$opt/lib.old"; fi
 mv "$opt/lib.new" "$opt/lib"
 rm -rf "$opt/lib.old"

@@ -42,8 +42,7 @@ public interface InferenceEngine extends AutoCloseable {
     static InferenceEngine open(Path modelDir, ModelsConfig.Engine engine) {
         return switch (engine) {
             case ONNX -> OnnxEngine.open(modelDir);
-            case TENSORRT -> throw new ModelException("models.engine is tensorrt, but this build has no TensorRT "
-                    + "bridge to open " + modelDir + "; set models.engine: onnx to run it on the CPU");
+            case TENSORRT -> TensorRtEngine.open(modelDir);
         };
     }
 }
