@@ -1,6 +1,8 @@
 package dev.logowatch.pipeline;
 
 import dev.logowatch.catalog.Catalog;
+import dev.logowatch.catalog.sync.CatalogSync;
+import dev.logowatch.catalog.sync.SyncResult;
 import dev.logowatch.config.LogowatchConfig;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.config.StreamConfig;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -49,6 +52,7 @@ public final class Appliance implements AutoCloseable {
     private StatusServer web;
     private MqttPublisher publisher;
     private Verifier verifier;
+    private volatile CatalogSync catalogSync;
 
     private Appliance(LogowatchConfig config, String version) {
         this.config = config;
@@ -80,20 +84,38 @@ public final class Appliance implements AutoCloseable {
 
         Models models = Models.load(config, meters, board);
         started.add(models);
-        models.loadCatalog(config, catalog, board);
 
         verifier = Verifier.create(config.verify(), meters);
         started.add(verifier);
         board.verifier(verifier::status);
-
         publisher = MqttPublisher.start(config.mqtt(), config.device().id(), board::mqtt, this::stats);
         started.add(publisher);
-        Catalog current = catalog.get();
-        publisher.catalog(current.version(), current.size(), models.embedder().map(e -> e.modelName()).orElse("none"));
         for (StreamStatus status : streams) {
             publisher.streamStatus(status.id(), false);
             status.onStateChange(state -> publisher.streamStatus(status.id(), state == StreamStatus.State.LIVE));
         }
+
+        String model = models.embedder().map(e -> e.modelName()).orElse("none");
+        if (config.catalog().sync().isPresent() && models.embedder().isPresent()) {
+            // The sync installs the catalog already on disk before start() returns, then
+            // follows the central manifest; every catalog it puts in force is swapped in here.
+            CatalogSync sync = CatalogSync.builder(config.catalog().sync().get(), config.catalog().dir().orElseThrow(),
+                            models.catalogLoader(config)::load)
+                    .onCatalog(result -> {
+                        catalog.set(result.catalog());
+                        publisher.catalog(result.catalog().version(), result.catalog().size(), model);
+                    })
+                    .onStatus(status -> board.catalog(new StatusBoard.CatalogStatus(status.version(), status.brands(),
+                            status.state().wireName(), status.lastError())))
+                    .build();
+            catalogSync = sync;
+            started.add(sync);
+            sync.start();
+        } else {
+            models.loadCatalog(config, catalog, board);
+            publisher.catalog(catalog.get().version(), catalog.get().size(), model);
+        }
+
         // Configuration validation guarantees an embedder whenever streams are configured.
         models.recognizer(catalog, config).ifPresent(recognizer -> {
             for (int i = 0; i < config.streams().size(); i++) {
@@ -113,7 +135,8 @@ public final class Appliance implements AutoCloseable {
 
     private void startWeb() throws StartException {
         try {
-            web = StatusServer.start(config.web(), board, meters);
+            web = StatusServer.start(config.web(), board, meters, config.catalog().sync().isEmpty() ? Optional.empty()
+                    : Optional.of(this::syncCatalogNow));
         } catch (UncheckedIOException | IllegalStateException e) {
             throw new StartException("web server on " + config.web().host() + ":" + config.web().port()
                     + " did not start: " + Models.describe(e) + " (is another process using the port? see web.port)", e);
@@ -159,6 +182,12 @@ public final class Appliance implements AutoCloseable {
 
     public StatusBoard board() {
         return board;
+    }
+
+    private CompletableFuture<SyncResult> syncCatalogNow() {
+        CatalogSync sync = catalogSync;
+        return sync != null ? sync.syncNow()
+                : CompletableFuture.failedFuture(new IllegalStateException("the catalog sync has not started yet"));
     }
 
     public DeviceMeters meters() {

@@ -2,6 +2,7 @@ package dev.logowatch.web;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logowatch.catalog.sync.SyncResult;
 import dev.logowatch.publish.Payloads;
 import dev.logowatch.track.Appearance;
 import io.helidon.http.HeaderNames;
@@ -23,10 +24,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * The status page and its read-only JSON API:
+ * The status page and its JSON API, read-only but for one action:
  * <pre>
  * GET /                                 the page
  * GET /api/status                       device, streams, catalog, models, MQTT, verifier, open appearances
@@ -34,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * GET /api/streams/{id}/snapshot.jpg    latest processed frame with boxes and brands
  * GET /api/detections?limit=N           the last N (1–50) detections, newest first
  * GET /api/events                       server-sent events: detection, appearance, status
+ * POST /api/catalog/sync                syncs the catalog now (needs the bearer token)
  * </pre>
  */
 final class StatusApi implements HttpService {
@@ -41,14 +48,23 @@ final class StatusApi implements HttpService {
     private static final String JSON = "application/json";
 
     private final StatusBoard board;
+    private final Optional<Supplier<CompletableFuture<SyncResult>>> catalogSync;
+    private final boolean actionsAllowed;
     private final byte[] page;
     private final Map<String, CachedSnapshot> snapshots = new ConcurrentHashMap<>();
 
     private record CachedSnapshot(long sequence, byte[] jpeg) {
     }
 
-    StatusApi(StatusBoard board) {
+    /**
+     * @param catalogSync    starts a catalog sync now, when {@code catalog.sync} is configured
+     * @param actionsAllowed whether requests that change something are accepted: only with a
+     *                       bearer token configured, since the page is otherwise open to the venue network
+     */
+    StatusApi(StatusBoard board, Optional<Supplier<CompletableFuture<SyncResult>>> catalogSync, boolean actionsAllowed) {
         this.board = board;
+        this.catalogSync = catalogSync;
+        this.actionsAllowed = actionsAllowed;
         this.page = resource("/web/index.html");
     }
 
@@ -60,6 +76,11 @@ final class StatusApi implements HttpService {
         route(rules, "/api/streams/{id}/snapshot.jpg", this::snapshot);
         route(rules, "/api/detections", this::detections);
         route(rules, "/api/events", this::events);
+        rules.post("/api/catalog/sync", this::syncCatalog);
+        rules.route(m -> !m.equals(Method.POST), PathMatchers.create("/api/catalog/sync"), (req, res) -> {
+            res.header(HeaderNames.ALLOW, "POST");
+            error(res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text() + " is not allowed here; use POST");
+        });
     }
 
     /** Registers GET for the path and a 405 naming GET for every other method. */
@@ -125,6 +146,36 @@ final class StatusApi implements HttpService {
         res.header(HeaderNames.CONTENT_TYPE, "image/jpeg");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.send(cached.jpeg());
+    }
+
+    /** Syncs the catalog now and answers with the outcome, or 202 if it takes longer than a minute. */
+    private void syncCatalog(ServerRequest req, ServerResponse res) {
+        if (!actionsAllowed) {
+            error(res, Status.FORBIDDEN_403, "actions need web.auth-token-file to be set on this device");
+            return;
+        }
+        if (catalogSync.isEmpty()) {
+            error(res, Status.CONFLICT_409, "this device does not follow a central catalog (catalog.sync.url)");
+            return;
+        }
+        CompletableFuture<SyncResult> pending = catalogSync.get().get();
+        try {
+            SyncResult result = pending.get(60, TimeUnit.SECONDS);
+            ObjectNode body = Payloads.JSON.createObjectNode();
+            body.put("outcome", result.outcome().name().toLowerCase(java.util.Locale.ROOT));
+            body.put("version", result.version());
+            body.put("downloaded", result.downloaded());
+            body.put("reused", result.reused());
+            result.error().ifPresent(e -> body.put("error", e));
+            json(res, Status.OK_200, body);
+        } catch (TimeoutException e) {
+            error(res, Status.ACCEPTED_202, "sync still running; see /api/status");
+        } catch (ExecutionException e) {
+            error(res, Status.BAD_GATEWAY_502, "sync failed: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            error(res, Status.SERVICE_UNAVAILABLE_503, "interrupted");
+        }
     }
 
     private void detections(ServerRequest req, ServerResponse res) {

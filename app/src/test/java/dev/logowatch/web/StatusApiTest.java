@@ -244,4 +244,24 @@ class StatusApiTest {
         assertThat(text).contains("logowatch_stage_duration_seconds_count{").contains("stage=\"embed\"");
         assertThat(text).contains("logowatch_verifier_calls_total{").contains("outcome=\"timeout\"");
     }
+
+    @Test
+    void catalogSyncIsAnActionThatNeedsATokenAndASyncedCatalog() throws Exception {
+        start(Optional.empty());
+        HttpResponse<String> open = http.send(HttpRequest.newBuilder(uri("/api/catalog/sync"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(open.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(open.body()).get("error").asText()).contains("web.auth-token-file");
+        server.close();
+
+        start(Optional.of(new Secret("web.auth-token-file", Path.of("/dev/null"), "t")));
+        HttpResponse<String> notSynced = http.send(HttpRequest.newBuilder(uri("/api/catalog/sync"))
+                .header("Authorization", "Bearer t").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(notSynced.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(notSynced.body()).get("error").asText()).contains("catalog.sync.url");
+        HttpResponse<String> get = get("/api/catalog/sync", "Authorization", "Bearer t");
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("allow")).hasValue("POST");
+    }
 }
