@@ -1,11 +1,16 @@
 package dev.logowatch.web;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.logowatch.catalog.sync.SyncResult;
 import dev.logowatch.config.Secret;
 import dev.logowatch.config.WebConfig;
+import dev.logowatch.publish.Payloads;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.NotFoundException;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -19,6 +24,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The device's web server: status page, API, health and metrics on one port.
@@ -36,7 +43,13 @@ public final class StatusServer implements AutoCloseable {
     }
 
     public static StatusServer start(WebConfig config, StatusBoard board, DeviceMeters meters) {
-        StatusApi api = new StatusApi(board);
+        return start(config, board, meters, Optional.empty());
+    }
+
+    /** @param catalogSync starts a catalog sync now, offered as {@code POST /api/catalog/sync} */
+    public static StatusServer start(WebConfig config, StatusBoard board, DeviceMeters meters,
+                                     Optional<Supplier<CompletableFuture<SyncResult>>> catalogSync) {
+        StatusApi api = new StatusApi(board, catalogSync, config.authToken().isPresent());
         Optional<byte[]> token = config.authToken().map(Secret::value).map(t -> t.getBytes(StandardCharsets.UTF_8));
         HealthCheck readiness = new HealthCheck() {
             @Override
@@ -62,6 +75,26 @@ public final class StatusServer implements AutoCloseable {
                 .port(config.port())
                 .shutdownHook(false)
                 .maxPayloadSize(MAX_BODY)
+                // Requests Helidon refuses before routing (malformed, too large) get the API's JSON error too.
+                .directHandlers(handlers -> {
+                    for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+                        handlers.addHandler(type, (request, event, status, headers, message) -> {
+                            ObjectNode body = Payloads.JSON.createObjectNode();
+                            body.put("status", status.code());
+                            body.put("error", message == null || message.isBlank() ? status.reasonPhrase()
+                                    : message.length() <= 200 ? message : message.substring(0, 200) + "…");
+                            // A HEAD answer has no body; one sent anyway would be read as the next response.
+                            return DirectHandler.TransportResponse.builder()
+                                    .status(status)
+                                    .headers(headers)
+                                    .header(HeaderNames.CONTENT_TYPE, "application/json")
+                                    .entity("HEAD".equals(request.method()) ? new byte[0]
+                                            : body.toString().getBytes(StandardCharsets.UTF_8))
+                                    .keepAlive(event.keepAlive())
+                                    .build();
+                        });
+                    }
+                })
                 .addFeature(ObserveFeature.builder()
                         .observersDiscoverServices(false)
                         .addObserver(HealthObserver.builder()
@@ -77,6 +110,12 @@ public final class StatusServer implements AutoCloseable {
                     routing.error(NotFoundException.class, (req, res, e) ->
                             StatusApi.error(res, Status.NOT_FOUND_404, "no such resource: " + req.path().path()));
                     routing.error(Throwable.class, (req, res, e) -> {
+                        // Helidon's own 4xx (e.g. an Accept header it cannot parse) is the client's mistake, not ours.
+                        if (e instanceof HttpException http && http.status().code() < 500) {
+                            String reason = http.getMessage() == null ? http.status().reasonPhrase() : http.getMessage();
+                            StatusApi.error(res, http.status(), reason.length() <= 200 ? reason : reason.substring(0, 200) + "…");
+                            return;
+                        }
                         LOG.log(System.Logger.Level.WARNING, "request " + req.prologue().method().text() + " "
                                 + req.path().path() + " failed: " + e);
                         StatusApi.error(res, Status.INTERNAL_SERVER_ERROR_500, "internal error; see the service log");
