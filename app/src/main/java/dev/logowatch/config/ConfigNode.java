@@ -59,7 +59,11 @@ final class ConfigNode {
     }
 
     void problem(String key, String reason) {
-        context.problems().add(keyPath(key) + ": " + reason + " (in " + context.file() + ")");
+        // A value checked after reading (a broker without a port, say) may have come from the environment.
+        String variable = envName(key);
+        String origin = context.env().containsKey(variable) ? "from environment variable " + variable
+                : "in " + context.file();
+        context.problems().add(keyPath(key) + ": " + reason + " (" + origin + ")");
     }
 
     private void problem(String key, Raw raw, String reason) {

@@ -45,7 +45,9 @@ public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig>
                     .build();
             root.traverse().count(); // parse now, so a syntax error surfaces here
         } catch (RuntimeException e) {
-            throw new ConfigException(List.of(file + ": not valid YAML: " + rootCause(e)));
+            // The parser quotes the offending line, which may be a camera URL with its password.
+            String reason = rootCause(e).replaceAll("([^\\s/:@]+):(?!//)[^\\s@]+@", "$1:***@");
+            throw new ConfigException(List.of(file + ": not valid YAML: " + reason));
         }
 
         ConfigNode top = new ConfigNode(root, "", new ConfigNode.Context(file, env, problems));

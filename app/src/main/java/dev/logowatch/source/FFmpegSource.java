@@ -73,8 +73,10 @@ final class FFmpegSource implements FrameSource {
         if (frame == null || frame.image == null || frame.image.length == 0) {
             return END_OF_STREAM;
         }
-        if (!(frame.image[0] instanceof ByteBuffer pixels) || frame.imageChannels != 3) {
-            throw new SourceException("decoder gave " + frame.imageChannels + "-channel pixels, expected BGR");
+        // Not frame.imageChannels: JavaCV derives it as stride / width, which row padding inflates for
+        // very narrow pictures (192 for 1 px). The output is BGR24 as requested; Picture checks the stride.
+        if (!(frame.image[0] instanceof ByteBuffer pixels) || frame.imageDepth != Frame.DEPTH_UBYTE) {
+            throw new SourceException("decoder gave " + frame.imageDepth + "-bit pixels, expected 8-bit BGR");
         }
         long pts = frame.timestamp == avutil.AV_NOPTS_VALUE ? Picture.UNKNOWN_TIME : frame.timestamp;
         return new Picture(pts, frame.imageWidth, frame.imageHeight, pixels, frame.imageStride);

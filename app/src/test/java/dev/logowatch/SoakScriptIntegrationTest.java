@@ -1,0 +1,124 @@
+package dev.logowatch;
+
+import dev.logowatch.testing.LogoScene;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code bench/soak.sh} cut to two minutes: the service as its own process on two RTSP
+ * streams and two looped files, a real mosquitto, RTSP servers killed twice and the broker
+ * restarted twice. The script must pass its own checks (every stream recovered, no QoS 1
+ * event lost, a clean stop) and leave a CSV a person can plot.
+ */
+@Tag("integration")
+class SoakScriptIntegrationTest {
+    private static final Path REPO = Path.of(System.getProperty("logowatch.repo", "..")).toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTwoMinuteSoakRecoversFromEveryFaultAndLosesNoEvent() throws Exception {
+        LogoScene.assumeModel();
+        for (String tool : List.of("mosquitto", "mosquitto_sub", "gcc", "pkg-config", "stdbuf")) {
+            Assumptions.assumeTrue(onPath(tool), tool + " is not installed (.ci/packages-soak.txt)");
+        }
+        Path out = dir.resolve("soak");
+        Path log = dir.resolve("soak.out");
+        Process soak = new ProcessBuilder("bash", REPO.resolve("bench/soak.sh").toString(), "--minutes", "2",
+                "--interval", "10", "--jar", pathingJar().toString(), "--out", out.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int exit;
+        try {
+            assertThat(soak.waitFor(10, TimeUnit.MINUTES)).as("soak.sh finished within 10 min").isTrue();
+            exit = soak.exitValue();
+        } finally {
+            // The script stops what it started on exit; only on a timeout is anything left.
+            soak.descendants().forEach(ProcessHandle::destroyForcibly);
+            soak.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        Assumptions.assumeFalse(exit == 77, () -> "soak.sh skipped: " + output);
+        assertThat(exit).as("soak.sh exit status; output:\n%s", output).isZero();
+        assertThat(output).contains("all streams recovered", "no QoS 1 event lost", "PASS")
+                .contains("rtsp-killed", "rtsp-restarted", "broker-stopped", "broker-restarted");
+        Matcher logged = Pattern.compile("logged new=(\\d+)").matcher(output);
+        assertThat(logged.find()).isTrue();
+        assertThat(Integer.parseInt(logged.group(1))).as("appearances to check delivery with").isPositive();
+
+        List<String> csv = Files.readAllLines(out.resolve("soak.csv"));
+        List<String> header = List.of(csv.getFirst().split(","));
+        assertThat(header).contains("rss_kb", "heap_after_gc_kb", "threads", "fds", "rtsp-1_processed_fps",
+                "file-2_dropped", "rtsp-2_reconnects", "events");
+        assertThat(csv).as("a sample every 10 s for 2 min").hasSizeGreaterThanOrEqualTo(10);
+        for (String row : csv.subList(1, csv.size())) {
+            List<String> cells = Arrays.asList(row.split(",", -1));
+            assertThat(Long.parseLong(cells.get(header.indexOf("rss_kb")))).as(row).isPositive();
+            assertThat(Long.parseLong(cells.get(header.indexOf("heap_after_gc_kb")))).as(row).isPositive();
+            assertThat(Long.parseLong(cells.get(header.indexOf("fds")))).as(row).isBetween(10L, 10_000L);
+        }
+        List<String> last = Arrays.asList(csv.getLast().split(",", -1));
+        assertThat(Long.parseLong(last.get(header.indexOf("rtsp-1_reconnects")))).isGreaterThanOrEqualTo(2);
+        assertThat(Long.parseLong(last.get(header.indexOf("file-1_frames_processed")))).isPositive();
+
+        Path python = Path.of("/usr/bin/python3");
+        if (Files.isExecutable(python)) {
+            Process plot = new ProcessBuilder(python.toString(), REPO.resolve("bench/plot.py").toString(),
+                    out.resolve("soak.csv").toString()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("plot.out").toFile()).start();
+            assertThat(plot.waitFor(2, TimeUnit.MINUTES)).isTrue();
+            assertThat(plot.exitValue()).as("plot.py: %s", Files.readString(dir.resolve("plot.out"))).isZero();
+            assertThat(Files.size(out.resolve("soak.png"))).isGreaterThan(10_000);
+        }
+    }
+
+    /**
+     * A jar holding only a manifest that names this test run's classpath: the service starts
+     * with a short command line, as ONNX Runtime needs, from the classes just compiled.
+     */
+    private Path pathingJar() throws IOException {
+        List<String> entries = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                entries.add(Path.of(entry).toAbsolutePath().toUri().toString());
+            }
+        }
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.put(Attributes.Name.MAIN_CLASS, "dev.logowatch.cli.Main");
+        main.put(Attributes.Name.CLASS_PATH, String.join(" ", entries));
+        main.putValue("Enable-Native-Access", "ALL-UNNAMED");
+        Path jar = dir.resolve("logowatch-classpath.jar");
+        try (JarOutputStream ignored = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            return jar;
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.logowatch.cli;
+
+import dev.logowatch.config.ConfigCorruptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code logowatch run --check} on corrupted copies of the shipped configurations: exit 2,
+ * the key named on stderr, no stack trace; and exit 0 for the uncorrupted copies.
+ */
+class RunCheckCorruptConfigTest {
+    private static final Path REPO = Path.of(System.getProperty("logowatch.repo", ".."));
+    private static final int CASES_PER_FILE = 8;
+
+    @TempDir
+    Path dir;
+
+    private record Outcome(int exit, String out, String err) {
+    }
+
+    private static synchronized Outcome check(Path config) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
+            int exit = Main.execute("run", "--check", "--config", config.toString());
+            return new Outcome(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void corruptedShippedConfigurationsExitWith2NamingTheKey() throws IOException {
+        Path model = Files.createDirectories(dir.resolve("emb"));
+        Files.writeString(model.resolve("model.json"), "{}");
+        // The command reads the real environment, so the template's model folder is pointed here in the text.
+        String template = Files.readString(REPO.resolve("config/logowatch.yaml"))
+                .replace("/opt/logowatch/models/logo-embedder", model.toString());
+        String demo = Files.readString(REPO.resolve("config/demo.yaml"));
+        Random random = new Random(7);
+        int checked = 0;
+        for (Map.Entry<String, String> file : java.util.List.of(Map.entry("demo.yaml", demo), Map.entry("logowatch.yaml", template))) {
+            ConfigCorruptions corruptions = new ConfigCorruptions(file.getValue(), Map.of(), Set.of(), dir);
+            Path original = Files.writeString(dir.resolve("original-" + file.getKey()), corruptions.original());
+            Outcome valid = check(original);
+            assertThat(valid.exit()).as("uncorrupted %s: %s", file.getKey(), valid.err()).isZero();
+            assertThat(valid.out()).contains("is valid");
+
+            for (int i = 0; i < CASES_PER_FILE; i++) {
+                ConfigCorruptions.Corruption c = corruptions.next(random);
+                if (c.category() == ConfigCorruptions.Category.FROM_ENVIRONMENT) {
+                    i--;
+                    continue;
+                }
+                Path config = Files.writeString(dir.resolve("case-" + i + "-" + file.getKey()), c.yaml());
+                Outcome outcome = check(config);
+                String where = file.getKey() + " " + c;
+                assertThat(outcome.exit()).as(where).isEqualTo(Main.EXIT_USAGE);
+                assertThat(outcome.err()).as(where).contains("is not usable").contains("  " + c.key() + ":")
+                        .contains(config.toString()).doesNotContain("Exception").doesNotContain("\tat ");
+                assertThat(outcome.out()).as(where).doesNotContain("is valid");
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(2 * CASES_PER_FILE);
+    }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Scaling: runs `logowatch bench` on 1, 2, 4 and 8 looped copies of samples/demo.mp4 and
+# prints the processed frames per second per stream and in total, with drops, CPU and RSS.
+#
+#   bench/scaling.sh                               30 s per step after 10 s warm-up
+#   bench/scaling.sh --counts "1 2 4" --seconds 20
+#
+# Options:
+#   --counts "N ..."  stream counts to run (default "1 2 4 8")
+#   --seconds S       measuring window per step (default 30)
+#   --warmup S        seconds before measuring (default 10)
+#   --fps F           frames per second asked of each stream (default 5: above what the
+#                     pipeline sustains here, so the processed rate is the capacity)
+#   --out DIR         configurations and bench reports (default bench/out/scaling-<time>)
+#   --jar FILE        run this jar instead of building app/target/logowatch.jar
+#   --embedder DIR    model folder (default: models/logo-embedder, else the shared MobileNet)
+# Exit: 0 done, 2 usage or missing tools, 77 no embedder.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+counts="1 2 4 8"
+seconds=30
+warmup=10
+fps=5
+out=""
+jar=""
+embedder=""
+
+die() { echo "scaling.sh: $*" >&2; exit 2; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --counts) counts=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --fps) fps=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --jar) jar=$2; shift 2 ;;
+    --embedder) embedder=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0" | cut -c3-; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+done
+
+if [[ -z ${JAVA_HOME:-} ]]; then
+  for candidate in /usr/lib/jvm/temurin-25-jdk-* /usr/lib/jvm/*; do
+    if [[ -x $candidate/bin/java ]]; then JAVA_HOME=$candidate; break; fi
+  done
+fi
+[[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]] || die "no JDK found; set JAVA_HOME"
+
+out=${out:-$repo/bench/out/scaling-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+if [[ -z $embedder ]]; then
+  if [[ -f $repo/models/logo-embedder/model.json ]]; then
+    embedder=$repo/models/logo-embedder
+  else
+    shared=$(readlink -f "$repo/../shared/models/mobilenet_v3_small_imagenet_features.onnx" || true)
+    if [[ -z $shared || ! -f $shared ]]; then
+      echo "scaling.sh: SKIP: no embedder: neither models/logo-embedder nor ../shared/models/mobilenet_v3_small_imagenet_features.onnx" >&2
+      exit 77
+    fi
+    embedder=$out/model
+    mkdir -p "$embedder"
+    ln -sf "$shared" "$embedder/model.onnx"
+    cat > "$embedder/model.json" <<'JSON'
+{"name": "mobilenet-v3-small-imagenet", "task": "embed", "file": "model.onnx",
+ "sha256": "f4288158ae24fa8f3b78ee1b3c74cb7b73d98674bdea5a693d103ab742d39a98",
+ "input": {"name": "input", "layout": "NCHW", "size": [224, 224], "color": "RGB",
+           "scale": 0.00392157, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+           "resize": "letterbox", "pad": [114, 114, 114]},
+ "output": {"kind": "embedding", "name": "mean_9", "dim": 576},
+ "license": "BSD-3-Clause (torchvision ImageNet weights)"}
+JSON
+  fi
+fi
+
+if [[ -z $jar ]]; then
+  echo "scaling.sh: building app/target/logowatch.jar ..." >&2
+  (cd "$repo" && ./mvnw -B -q -DskipTests package) >&2
+  jar=$repo/app/target/logowatch.jar
+fi
+[[ -f $jar ]] || die "jar $jar not found"
+
+java_opts=${JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
+printf '%-8s %14s %16s %12s %10s %8s %10s\n' streams "total fps" "fps per stream" "min..max" dropped CPU RSS \
+  | tee "$out/scaling.txt"
+for n in $counts; do
+  config=$out/streams-$n.yaml
+  {
+    printf 'device:\n  id: scaling\n  state-dir: %s/state\nstreams:\n' "$out"
+    for i in $(seq 1 "$n"); do
+      printf '  - id: file-%d\n    url: %s/samples/demo.mp4\n    loop: true\n' "$i" "$repo"
+    done
+    printf 'models:\n  embedder: %s\ncatalog:\n  dir: %s/samples/catalog\n' "$embedder" "$repo"
+    printf 'mqtt:\n  broker: embedded\n  embedded-port: 0\nweb:\n  host: 127.0.0.1\n  port: 0\n'
+  } > "$config"
+  report=$out/bench-$n.txt
+  echo "scaling.sh: $n stream(s), ${warmup} s warm-up + ${seconds} s ..." >&2
+  # shellcheck disable=SC2086
+  "$JAVA_HOME/bin/java" $java_opts -jar "$jar" bench --config "$config" --seconds "$seconds" --warmup "$warmup" \
+    --fps "$fps" > "$report" 2> "$out/bench-$n.log" || die "bench with $n stream(s) failed; see $out/bench-$n.log"
+  awk -v n="$n" '
+    /^file-[0-9]+ / { total += $3; dropped += $4; if (min == "" || $3 < min) min = $3; if ($3 > max) max = $3 }
+    /^CPU:/ { cpu = $2; rss = $(NF-1) " " $NF }
+    END { printf "%-8s %14.2f %16.2f %5.2f..%-5.2f %10d %8s %10s\n", n, total, total / n, min, max, dropped, cpu, rss }
+  ' "$report" | tee -a "$out/scaling.txt"
+done
+echo "reports: $out" >&2
