@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Trains the default logo embedder and writes models/logo-embedder (model.onnx, model.json).
+#
+# Steps: training/setup.sh (Debian packages, simple-icons) -> Debian's PyTorch packages ->
+# embedder/prerender.py (training views, once) -> embedder/train.py (resumable) ->
+# embedder/export.py. Fixed seed; a second run with the same options resumes or reuses
+# what is done. Run it in the background on a shared machine:
+#   nohup training/train.sh > train.out 2>&1 &
+#
+# Usage: training/train.sh [--schedule short|long] [--steps N] [--seed N] [--out DIR] [--work DIR]
+#                          [--no-apt] [--no-setup]
+#   --schedule short  the committed model: 2000 steps of 160 crops (30-60 min on 2 shared cores)
+#   --schedule long   6000 steps, twice the rendered frames per brand (about 3 h)
+#   --out             model folder to write (default models/logo-embedder)
+#   --work            views and run folders (default ~/.cache/logowatch/embedder)
+# Needs ../shared/models/mobilenet_v3_small_imagenet_features.pt for the ImageNet start;
+# without it the backbone trains from scratch (with a warning) and ends up clearly worse.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+python=/usr/bin/python3
+schedule=short
+steps=
+seed=0
+out=$repo/models/logo-embedder
+work=${LOGOWATCH_EMBEDDER_WORK:-$HOME/.cache/logowatch/embedder}
+apt=1
+setup=1
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --schedule) schedule=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --seed) seed=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --no-apt) apt=0; shift ;;
+    --no-setup) setup=0; shift ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "train.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+case $schedule in
+  short) frames=8; : "${steps:=2000}" ;;
+  long) frames=16; : "${steps:=6000}" ;;
+  *) echo "train.sh: --schedule must be short or long, got $schedule" >&2; exit 2 ;;
+esac
+
+if [[ $setup -eq 1 ]]; then
+  if [[ $apt -eq 1 ]]; then "$here/setup.sh"; else "$here/setup.sh" --no-apt; fi
+fi
+if [[ $apt -eq 1 ]]; then
+  missing=()
+  for pkg in python3-torch python3-torchvision python3-onnx python3-numpy python3-pil; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    sudo=()
+    [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    echo "train.sh: installing ${missing[*]}"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+views=$work/views-f$frames-seed$seed
+run=$work/run-$schedule-s$steps-seed$seed
+mkdir -p "$work"
+echo "train.sh: views in $views, run in $run"
+"$python" "$here/embedder/prerender.py" --out "$views" --seed "$seed" --frames "$frames"
+"$python" "$here/embedder/train.py" --views "$views" --out "$run" --steps "$steps" --seed "$seed"
+tail -n 2 "$run/train.log"
+"$python" "$here/embedder/export.py" --weights "$run/final.pt" --out "$out"
