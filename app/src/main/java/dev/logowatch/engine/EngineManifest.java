@@ -5,17 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -181,19 +177,7 @@ record EngineManifest(Path file, Path engine, String engineSha256, String modelS
      * reported as such instead of as a deserialisation error.
      */
     void verifyEngineFile(ModelManifest model) {
-        String actual;
-        try (InputStream in = Files.newInputStream(engine)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            actual = HexFormat.of().formatHex(digest.digest());
-        } catch (IOException e) {
-            throw new ModelException("cannot read engine file " + engine + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this Java runtime has no SHA-256", e);
-        }
+        String actual = ModelManifest.sha256Of(engine, "engine file");
         if (!actual.equals(engineSha256)) {
             throw new ModelException("engine file " + engine + " does not match " + file + ": sha256 expected "
                     + engineSha256 + ", actual " + actual + " (damaged or replaced)\n" + rebuildAdvice(model));

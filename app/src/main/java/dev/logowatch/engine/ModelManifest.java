@@ -138,23 +138,27 @@ public record ModelManifest(Path dir, String name, Task task, String file, Strin
      */
     public void verifyFile() {
         Path path = modelFile();
-        String actual;
-        try (InputStream in = Files.newInputStream(path)) {
+        String actual = sha256Of(path, "model file");
+        if (!actual.equals(sha256)) {
+            throw new ModelException("model file " + path + " does not match " + manifestFile()
+                    + ": sha256 expected " + sha256 + ", actual " + actual
+                    + " (the file is damaged or model.json is stale)");
+        }
+    }
+
+    /** Lower-case hex SHA-256 of a file; {@code what} names it in the error ("model file"). */
+    static String sha256Of(Path file, String what) {
+        try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
             for (int n; (n = in.read(buffer)) > 0; ) {
                 digest.update(buffer, 0, n);
             }
-            actual = HexFormat.of().formatHex(digest.digest());
+            return HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
-            throw new ModelException("cannot read model file " + path + ": " + e.getMessage(), e);
+            throw new ModelException("cannot read " + what + " " + file + ": " + e.getMessage(), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this Java runtime has no SHA-256", e);
-        }
-        if (!actual.equals(sha256)) {
-            throw new ModelException("model file " + path + " does not match " + manifestFile()
-                    + ": sha256 expected " + sha256 + ", actual " + actual
-                    + " (the file is damaged or model.json is stale)");
         }
     }
 }
