@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# Trains the default logo embedder and writes models/logo-embedder (model.onnx, model.json).
+# Trains the default models and writes models/logo-embedder and models/logo-detector
+# (model.onnx, model.json each).
 #
 # Steps: training/setup.sh (Debian packages, simple-icons) -> Debian's PyTorch packages ->
 # embedder/prerender.py (training views, once) -> embedder/train.py (resumable) ->
-# embedder/export.py. Fixed seed; a second run with the same options resumes or reuses
-# what is done. Run it in the background on a shared machine:
+# embedder/export.py -> detector/prerender.py (training frames, once) -> detector/train.py
+# (resumable) -> detector/export.py. Fixed seed; a second run with the same options resumes
+# or reuses what is done. Run it in the background on a shared machine:
 #   nohup training/train.sh > train.out 2>&1 &
 #
 # Usage: training/train.sh [--schedule short|long] [--steps N] [--seed N] [--out DIR] [--work DIR]
-#                          [--no-apt] [--no-setup]
-#   --schedule short  the committed model: 2000 steps of 160 crops (30-60 min on 2 shared cores)
-#   --schedule long   6000 steps, twice the rendered frames per brand (about 3 h)
-#   --out             model folder to write (default models/logo-embedder)
-#   --work            views and run folders (default ~/.cache/logowatch/embedder)
+#                          [--only embedder|detector] [--no-apt] [--no-setup]
+#   --schedule short  the committed models: embedder 2000 steps of 160 crops (30-60 min on 2
+#                     shared cores), detector 2500 steps of 16 crops (40-80 min)
+#   --schedule long   embedder 6000 steps and twice the rendered frames per brand (about 3 h)
+#   --steps           embedder steps instead of the schedule's
+#   --out             models folder to write (default models/)
+#   --work            rendered data and run folders (default ~/.cache/logowatch)
 # Needs ../shared/models/mobilenet_v3_small_imagenet_features.pt for the ImageNet start;
-# without it the backbone trains from scratch (with a warning) and ends up clearly worse.
+# without it the backbones train from scratch (with a warning) and end up clearly worse.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,8 +27,9 @@ python=/usr/bin/python3
 schedule=short
 steps=
 seed=0
-out=$repo/models/logo-embedder
-work=${LOGOWATCH_EMBEDDER_WORK:-$HOME/.cache/logowatch/embedder}
+out=$repo/models
+work=${LOGOWATCH_TRAINING_WORK:-$HOME/.cache/logowatch}
+only=
 apt=1
 setup=1
 while [[ $# -gt 0 ]]; do
@@ -34,9 +39,10 @@ while [[ $# -gt 0 ]]; do
     --seed) seed=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     --no-apt) apt=0; shift ;;
     --no-setup) setup=0; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "train.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +51,11 @@ case $schedule in
   long) frames=16; : "${steps:=6000}" ;;
   *) echo "train.sh: --schedule must be short or long, got $schedule" >&2; exit 2 ;;
 esac
+case $only in
+  ""|embedder|detector) ;;
+  *) echo "train.sh: --only must be embedder or detector, got $only" >&2; exit 2 ;;
+esac
+detector_steps=2500
 
 if [[ $setup -eq 1 ]]; then
   if [[ $apt -eq 1 ]]; then "$here/setup.sh"; else "$here/setup.sh" --no-apt; fi
@@ -63,11 +74,23 @@ if [[ $apt -eq 1 ]]; then
   fi
 fi
 
-views=$work/views-f$frames-seed$seed
-run=$work/run-$schedule-s$steps-seed$seed
-mkdir -p "$work"
-echo "train.sh: views in $views, run in $run"
-"$python" "$here/embedder/prerender.py" --out "$views" --seed "$seed" --frames "$frames"
-"$python" "$here/embedder/train.py" --views "$views" --out "$run" --steps "$steps" --seed "$seed"
-tail -n 2 "$run/train.log"
-"$python" "$here/embedder/export.py" --weights "$run/final.pt" --out "$out"
+if [[ $only != detector ]]; then
+  views=$work/embedder/views-f$frames-seed$seed
+  run=$work/embedder/run-$schedule-s$steps-seed$seed
+  mkdir -p "$work/embedder"
+  echo "train.sh: embedder views in $views, run in $run"
+  "$python" "$here/embedder/prerender.py" --out "$views" --seed "$seed" --frames "$frames"
+  "$python" "$here/embedder/train.py" --views "$views" --out "$run" --steps "$steps" --seed "$seed"
+  tail -n 2 "$run/train.log"
+  "$python" "$here/embedder/export.py" --weights "$run/final.pt" --out "$out/logo-embedder"
+fi
+if [[ $only != embedder ]]; then
+  frames_dir=$work/detector/frames-seed$seed
+  run=$work/detector/run-s$detector_steps-seed$seed
+  mkdir -p "$work/detector"
+  echo "train.sh: detector frames in $frames_dir, run in $run"
+  "$python" "$here/detector/prerender.py" --out "$frames_dir" --seed "$seed"
+  "$python" "$here/detector/train.py" --frames "$frames_dir" --out "$run" --steps "$detector_steps" --seed "$seed"
+  tail -n 2 "$run/train.log"
+  "$python" "$here/detector/export.py" --weights "$run/final.pt" --out "$out/logo-detector"
+fi

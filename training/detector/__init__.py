@@ -1,0 +1,1 @@
+"""The class-agnostic logo detector: training frames, network, training, export, evaluation."""
