@@ -6,8 +6,11 @@ import dev.logowatch.web.DeviceMeters;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -19,9 +22,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When a frame has more windows than {@code max-proposals}, successive frames of a stream
  * take interleaved slices (every k-th window), so each frame still samples every part of the
  * picture at every scale and all windows are covered within k frames.
+ *
+ * <p>Layouts are kept for the {@value #CACHED_SIZES} most recently seen frame sizes, so streams
+ * of different resolutions sharing one proposer (or a camera that changes resolution) do not
+ * recompute them per frame. Each frame size is described in the log once.
  */
 public final class GridProposer implements Proposer {
     private static final System.Logger LOG = System.getLogger(GridProposer.class.getName());
+    /** Frame sizes whose window layout is kept; a device rarely has more distinct resolutions. */
+    static final int CACHED_SIZES = 8;
+    /** Frame sizes remembered as already described in the log, so an evicted size is not logged again. */
+    private static final int REPORTED_SIZES = 256;
 
     private final List<Double> sizes;
     private final double stride;
@@ -29,10 +40,15 @@ public final class GridProposer implements Proposer {
     private final int maxProposals;
     private final DeviceMeters meters;
     private final Map<String, AtomicLong> framesPerStream = new ConcurrentHashMap<>();
-    private volatile Layout layout;
-
-    private record Layout(int width, int height, List<Proposal> windows) {
-    }
+    /** Access-ordered, so the least recently used size is evicted; guarded by itself. */
+    private final Map<Long, List<Proposal>> layouts = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, List<Proposal>> eldest) {
+            return size() > CACHED_SIZES;
+        }
+    };
+    /** Guarded by {@link #layouts}. */
+    private final SequencedSet<Long> reported = new LinkedHashSet<>();
 
     /** @param meters where to record the propose stage's time, or {@code null} */
     public GridProposer(ProposerConfig config, DeviceMeters meters) {
@@ -68,10 +84,33 @@ public final class GridProposer implements Proposer {
 
     /** Every window for a frame of this size, smallest scale first, row by row. */
     public List<Proposal> windows(int width, int height) {
-        Layout current = layout;
-        if (current != null && current.width() == width && current.height() == height) {
-            return current.windows();
+        Long key = ((long) width << 32) | (height & 0xffffffffL);
+        synchronized (layouts) {
+            List<Proposal> cached = layouts.get(key);
+            if (cached != null) {
+                return cached;
+            }
         }
+        // Computed outside the lock: two workers meeting a new size at once both compute it, which is harmless.
+        List<Proposal> windows = layout(width, height);
+        boolean first;
+        synchronized (layouts) {
+            List<Proposal> raced = layouts.putIfAbsent(key, windows);
+            if (raced != null) {
+                return raced;
+            }
+            first = reported.add(key);
+            if (reported.size() > REPORTED_SIZES) {
+                reported.removeFirst();
+            }
+        }
+        if (first) {
+            describe(width + "x" + height, windows.size());
+        }
+        return windows;
+    }
+
+    private List<Proposal> layout(int width, int height) {
         List<Proposal> windows = new ArrayList<>();
         int shortSide = Math.min(width, height);
         for (double size : sizes) {
@@ -88,17 +127,21 @@ public final class GridProposer implements Proposer {
                 }
             }
         }
-        if (windows.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "grid windows for a {0}x{1} frame are all smaller than "
-                    + "proposer.min-size {2} px; nothing will be identified", width, height, minSize);
-        } else if (windows.size() > maxProposals) {
-            LOG.log(System.Logger.Level.INFO, "grid has {0} windows on a {1}x{2} frame, more than proposer."
-                            + "max-proposals {3}; each frame takes every {4}th window",
-                    windows.size(), width, height, maxProposals, (windows.size() + maxProposals - 1) / maxProposals);
+        return List.copyOf(windows);
+    }
+
+    /** @param size as {@code WIDTHxHEIGHT}, preformatted so the log shows no digit grouping */
+    private void describe(String size, int windows) {
+        if (windows == 0) {
+            LOG.log(System.Logger.Level.WARNING, "grid windows for a {0} frame are all smaller than "
+                    + "proposer.min-size {1} px; nothing will be identified", size, String.valueOf(minSize));
+        } else if (windows > maxProposals) {
+            LOG.log(System.Logger.Level.INFO, "grid has {0} windows on a {1} frame, more than proposer."
+                            + "max-proposals {2}; each frame takes every {3}th window",
+                    windows, size, maxProposals, (windows + maxProposals - 1) / maxProposals);
+        } else {
+            LOG.log(System.Logger.Level.INFO, "grid has {0} windows on a {1} frame", windows, size);
         }
-        List<Proposal> result = List.copyOf(windows);
-        layout = new Layout(width, height, result);
-        return result;
     }
 
     private static int[] positions(int length, int side, int step) {

@@ -2,6 +2,8 @@ package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.source.Frame;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
@@ -10,11 +12,51 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GridProposerTest {
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    // Held here: java.util.logging keeps loggers only weakly, and a collected one would lose the handler.
+    private final Logger log = Logger.getLogger(GridProposer.class.getName());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private Level previousLevel;
+
+    @BeforeEach
+    void captureLog() {
+        previousLevel = log.getLevel();
+        log.setLevel(Level.ALL);
+        log.addHandler(capture);
+    }
+
+    @AfterEach
+    void releaseLog() {
+        log.removeHandler(capture);
+        log.setLevel(previousLevel);
+    }
+
+    private List<String> messages() {
+        return logged.stream().map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
+    }
 
     private static ProposerConfig grid(List<Double> sizes, double stride, int minSize, int max) {
         return new ProposerConfig(ProposerConfig.Kind.GRID, 0.3, minSize, 0.5, max, sizes, stride);
@@ -97,5 +139,80 @@ class GridProposerTest {
         assertThatThrownBy(() -> Proposer.create(detector, Optional.empty(), null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("models.detector is not set");
+    }
+
+    @Test
+    void streamsOfTwoResolutionsGetTheirOwnWindowsAndEachSizeIsLoggedOnce() {
+        GridProposer proposer = new GridProposer(grid(List.of(0.5), 0.5, 12, 100), null);
+
+        for (int i = 0; i < 200; i++) {
+            boolean landscape = i % 2 == 0;
+            List<Proposal> windows = landscape
+                    ? proposer.propose(frame("wide", 200, 100))
+                    : proposer.propose(frame("tall", 100, 200));
+            // Side 50, step 25: 7 columns x 3 rows across, 3 columns x 7 rows upright.
+            assertThat(windows).as("frame %d", i).hasSize(21);
+            assertThat(windows.getFirst().box()).isEqualTo(new Box(0, 0, 50, 50));
+            assertThat(windows.getLast().box()).as("frame %d", i)
+                    .isEqualTo(landscape ? new Box(150, 50, 200, 100) : new Box(50, 150, 100, 200));
+        }
+
+        assertThat(messages()).hasSize(2);
+        assertThat(messages()).anySatisfy(m -> assertThat(m).contains("21 windows on a 200x100 frame"));
+        assertThat(messages()).anySatisfy(m -> assertThat(m).contains("21 windows on a 100x200 frame"));
+    }
+
+    @Test
+    void resolutionChangesMidStreamAreLoggedOnceAndSlicingCarriesOn() {
+        GridProposer proposer = new GridProposer(grid(List.of(0.5), 0.5, 12, 10), null);
+
+        for (int i = 0; i < 40; i++) {
+            // Ten frames at 1280x720, then flipping between 640x360 and 1280x720 every frame,
+            // as a camera renegotiating its stream back and forth would.
+            int width = i < 10 || i % 2 == 1 ? 1280 : 640;
+            int height = width * 9 / 16;
+            List<Proposal> chosen = proposer.propose(frame("east", width, height));
+            assertThat(chosen).as("frame %d", i).hasSizeBetween(1, 10);
+            // The new size's windows from its first frame on: none reaches past the smaller picture.
+            assertThat(chosen).as("frame %d", i).allSatisfy(p -> {
+                assertThat(p.box().x2()).isLessThanOrEqualTo(width);
+                assertThat(p.box().y2()).isLessThanOrEqualTo(height);
+            });
+        }
+
+        assertThat(messages()).hasSize(2);
+        assertThat(messages().getFirst()).contains("1280x720").contains("more than proposer.max-proposals 10");
+        assertThat(messages().getLast()).contains("640x360");
+    }
+
+    @Test
+    void keepsTheLayoutsOfTheMostRecentSizesAndForgetsTheOldest() {
+        GridProposer proposer = new GridProposer(grid(List.of(0.5), 0.5, 12, 100), null);
+        List<Proposal> first = proposer.windows(200, 100);
+        assertThat(proposer.windows(200, 100)).as("a cached layout is reused, not rebuilt").isSameAs(first);
+
+        for (int i = 1; i <= GridProposer.CACHED_SIZES; i++) {
+            proposer.windows(200 + i, 100);
+        }
+        List<Proposal> again = proposer.windows(200, 100);
+
+        assertThat(again).as("evicted after %d other sizes, then rebuilt", GridProposer.CACHED_SIZES)
+                .isNotSameAs(first).isEqualTo(first);
+        // Rebuilding an evicted size does not log it again.
+        assertThat(messages()).hasSize(GridProposer.CACHED_SIZES + 1);
+        assertThat(messages()).filteredOn(m -> m.contains(" 200x100 ")).hasSize(1);
+    }
+
+    @Test
+    void warnsOnceWhenEveryWindowIsBelowTheMinimumSize() {
+        GridProposer proposer = new GridProposer(grid(List.of(0.1), 0.5, 12, 100), null);
+
+        for (int i = 0; i < 20; i++) {
+            assertThat(proposer.propose(frame("tiny", 80, 60))).isEmpty();
+        }
+
+        assertThat(logged).hasSize(1);
+        assertThat(logged.getFirst().getLevel()).isEqualTo(Level.WARNING);
+        assertThat(messages().getFirst()).contains("80x60").contains("proposer.min-size 12");
     }
 }
