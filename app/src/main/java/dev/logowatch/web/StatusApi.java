@@ -42,10 +42,13 @@ import java.util.function.Supplier;
  * GET /api/events                       server-sent events: detection, appearance, status
  * POST /api/catalog/sync                syncs the catalog now (needs the bearer token)
  * </pre>
+ * HEAD on every GET endpoint answers like GET (status and headers, {@code Content-Length}
+ * included) without the body; Helidon does not route HEAD to GET handlers by itself.
  */
 final class StatusApi implements HttpService {
     private static final Duration STATUS_EVERY = Duration.ofSeconds(2);
     private static final String JSON = "application/json";
+    private static final String FEED = "text/event-stream";
 
     private final StatusBoard board;
     private final Optional<Supplier<CompletableFuture<SyncResult>>> catalogSync;
@@ -71,31 +74,34 @@ final class StatusApi implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         route(rules, "/", this::page);
-        route(rules, "/api/status", (req, res) -> json(res, Status.OK_200, status()));
-        route(rules, "/api/streams", (req, res) -> json(res, Status.OK_200, streams()));
+        route(rules, "/api/status", (req, res) -> json(req, res, Status.OK_200, status()));
+        route(rules, "/api/streams", (req, res) -> json(req, res, Status.OK_200, streams()));
         route(rules, "/api/streams/{id}/snapshot.jpg", this::snapshot);
         route(rules, "/api/detections", this::detections);
         route(rules, "/api/events", this::events);
         rules.post("/api/catalog/sync", this::syncCatalog);
         rules.route(m -> !m.equals(Method.POST), PathMatchers.create("/api/catalog/sync"), (req, res) -> {
             res.header(HeaderNames.ALLOW, "POST");
-            error(res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text() + " is not allowed here; use POST");
+            error(req, res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text() + " is not allowed here; use POST");
         });
     }
 
-    /** Registers GET for the path and a 405 naming GET for every other method. */
+    /**
+     * Registers GET and HEAD for the path and a 405 naming GET for every other method. The
+     * handler answers HEAD itself by sending through {@link #send}, which drops the body.
+     */
     private static void route(HttpRules rules, String path, Handler handler) {
-        rules.get(path, handler);
+        rules.route(m -> m.equals(Method.GET) || m.equals(Method.HEAD), PathMatchers.create(path), handler);
         rules.route(m -> !m.equals(Method.GET) && !m.equals(Method.HEAD), PathMatchers.create(path), (req, res) -> {
             res.header(HeaderNames.ALLOW, "GET");
-            error(res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text() + " is not allowed here; use GET");
+            error(req, res, Status.METHOD_NOT_ALLOWED_405, req.prologue().method().text() + " is not allowed here; use GET");
         });
     }
 
     private void page(ServerRequest req, ServerResponse res) {
         res.header(HeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(page);
+        send(req, res, page);
     }
 
     ObjectNode status() {
@@ -130,12 +136,12 @@ final class StatusApi implements HttpService {
         String id = req.path().pathParameters().get("id");
         Optional<StreamStatus> stream = board.stream(id);
         if (stream.isEmpty()) {
-            error(res, Status.NOT_FOUND_404, "no stream with id '" + truncate(id) + "'");
+            error(req, res, Status.NOT_FOUND_404, "no stream with id '" + truncate(id) + "'");
             return;
         }
         Optional<StreamStatus.Snapshot> latest = stream.get().snapshot();
         if (latest.isEmpty()) {
-            error(res, Status.NOT_FOUND_404, "stream '" + id + "' has no processed frame yet");
+            error(req, res, Status.NOT_FOUND_404, "stream '" + id + "' has no processed frame yet");
             return;
         }
         StreamStatus.Snapshot s = latest.get();
@@ -145,17 +151,17 @@ final class StatusApi implements HttpService {
                         : new CachedSnapshot(s.frame().sequence(), SnapshotRenderer.render(s.frame().image(), s.detections())));
         res.header(HeaderNames.CONTENT_TYPE, "image/jpeg");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(cached.jpeg());
+        send(req, res, cached.jpeg());
     }
 
     /** Syncs the catalog now and answers with the outcome, or 202 if it takes longer than a minute. */
     private void syncCatalog(ServerRequest req, ServerResponse res) {
         if (!actionsAllowed) {
-            error(res, Status.FORBIDDEN_403, "actions need web.auth-token-file to be set on this device");
+            error(req, res, Status.FORBIDDEN_403, "actions need web.auth-token-file to be set on this device");
             return;
         }
         if (catalogSync.isEmpty()) {
-            error(res, Status.CONFLICT_409, "this device does not follow a central catalog (catalog.sync.url)");
+            error(req, res, Status.CONFLICT_409, "this device does not follow a central catalog (catalog.sync.url)");
             return;
         }
         CompletableFuture<SyncResult> pending = catalogSync.get().get();
@@ -167,14 +173,14 @@ final class StatusApi implements HttpService {
             body.put("downloaded", result.downloaded());
             body.put("reused", result.reused());
             result.error().ifPresent(e -> body.put("error", e));
-            json(res, Status.OK_200, body);
+            json(req, res, Status.OK_200, body);
         } catch (TimeoutException e) {
-            error(res, Status.ACCEPTED_202, "sync still running; see /api/status");
+            error(req, res, Status.ACCEPTED_202, "sync still running; see /api/status");
         } catch (ExecutionException e) {
-            error(res, Status.BAD_GATEWAY_502, "sync failed: " + e.getCause().getMessage());
+            error(req, res, Status.BAD_GATEWAY_502, "sync failed: " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            error(res, Status.SERVICE_UNAVAILABLE_503, "interrupted");
+            error(req, res, Status.SERVICE_UNAVAILABLE_503, "interrupted");
         }
     }
 
@@ -188,14 +194,14 @@ final class StatusApi implements HttpService {
                 limit = -1;
             }
             if (limit < 1 || limit > StatusBoard.RECENT_DETECTIONS) {
-                error(res, Status.BAD_REQUEST_400, "limit must be a whole number from 1 to "
+                error(req, res, Status.BAD_REQUEST_400, "limit must be a whole number from 1 to "
                         + StatusBoard.RECENT_DETECTIONS + ", got '" + truncate(text.get()) + "'");
                 return;
             }
         }
         ArrayNode array = Payloads.JSON.createArrayNode();
         board.recentDetections(limit).forEach(array::add);
-        json(res, Status.OK_200, array);
+        json(req, res, Status.OK_200, array);
     }
 
     /**
@@ -203,10 +209,20 @@ final class StatusApi implements HttpService {
      * every two seconds, which doubles as the keep-alive that reveals a closed connection.
      */
     private void events(ServerRequest req, ServerResponse res) {
+        if (isHead(req)) {
+            // A feed opened only to be dropped would take a subscriber slot; answer what GET would now.
+            if (board.subscriberCount() >= StatusBoard.MAX_SUBSCRIBERS) {
+                tooManyFeeds(req, res);
+                return;
+            }
+            res.header(HeaderNames.CONTENT_TYPE, FEED);
+            res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+            res.send();
+            return;
+        }
         Optional<StatusBoard.Subscription> subscription = board.subscribe();
         if (subscription.isEmpty()) {
-            error(res, Status.SERVICE_UNAVAILABLE_503, "too many live connections (at most "
-                    + StatusBoard.MAX_SUBSCRIBERS + "); close another status page");
+            tooManyFeeds(req, res);
             return;
         }
         try (StatusBoard.Subscription feed = subscription.get(); SseSink sink = res.sink(SseSink.TYPE)) {
@@ -230,22 +246,45 @@ final class StatusApi implements HttpService {
         }
     }
 
+    private static void tooManyFeeds(ServerRequest req, ServerResponse res) {
+        error(req, res, Status.SERVICE_UNAVAILABLE_503, "too many live connections (at most "
+                + StatusBoard.MAX_SUBSCRIBERS + "); close another status page");
+    }
+
     private static SseEvent event(String name, String json) {
         return SseEvent.builder().name(name).data(json).build();
     }
 
-    static void json(ServerResponse res, Status status, Object body) {
+    static void json(ServerRequest req, ServerResponse res, Status status, Object body) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, JSON);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+        send(req, res, body.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static void error(ServerResponse res, Status status, String message) {
+    /** The API's error answer, {@code {"status": code, "error": message}}; for HEAD its headers only. */
+    static void error(ServerRequest req, ServerResponse res, Status status, String message) {
         ObjectNode body = Payloads.JSON.createObjectNode();
         body.put("status", status.code());
         body.put("error", message);
-        json(res, status, body);
+        json(req, res, status, body);
+    }
+
+    /**
+     * Sends the body, or for HEAD only the headers GET would have, with the body's length
+     * (RFC 9110, 9.3.2): a body after a HEAD answer would be read as the start of the next one.
+     */
+    static void send(ServerRequest req, ServerResponse res, byte[] body) {
+        if (isHead(req)) {
+            res.contentLength(body.length);
+            res.send();
+        } else {
+            res.send(body);
+        }
+    }
+
+    static boolean isHead(ServerRequest req) {
+        return req.prologue().method().equals(Method.HEAD);
     }
 
     private static String truncate(String s) {

@@ -28,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
- * The device's web server: status page, API, health and metrics on one port.
+ * The device's web server: status page, API, health and metrics on one port. HEAD works on
+ * every GET endpoint and answers like GET without the body; on an unknown path it is a 404.
  */
 public final class StatusServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StatusServer.class.getName());
@@ -36,10 +37,12 @@ public final class StatusServer implements AutoCloseable {
 
     private final WebServer server;
     private final StatusBoard board;
+    private final ObserverHead observerHead;
 
-    private StatusServer(WebServer server, StatusBoard board) {
+    private StatusServer(WebServer server, StatusBoard board, ObserverHead observerHead) {
         this.server = server;
         this.board = board;
+        this.observerHead = observerHead;
     }
 
     public static StatusServer start(WebConfig config, StatusBoard board, DeviceMeters meters) {
@@ -70,6 +73,7 @@ public final class StatusServer implements AutoCloseable {
                 return response.build();
             }
         };
+        ObserverHead observerHead = new ObserverHead(config.host());
         WebServer server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -106,26 +110,35 @@ public final class StatusServer implements AutoCloseable {
                         .build())
                 .routing(routing -> {
                     token.ifPresent(t -> routing.addFilter((chain, req, res) -> authorize(t, chain, req, res)));
+                    // After the token check, so HEAD without it is refused like GET.
+                    routing.addFilter((chain, req, res) -> {
+                        if (observerHead.handles(req)) {
+                            observerHead.answer(req, res);
+                        } else {
+                            chain.proceed();
+                        }
+                    });
                     routing.register(api);
                     routing.error(NotFoundException.class, (req, res, e) ->
-                            StatusApi.error(res, Status.NOT_FOUND_404, "no such resource: " + req.path().path()));
+                            StatusApi.error(req, res, Status.NOT_FOUND_404, "no such resource: " + req.path().path()));
                     routing.error(Throwable.class, (req, res, e) -> {
                         // Helidon's own 4xx (e.g. an Accept header it cannot parse) is the client's mistake, not ours.
                         if (e instanceof HttpException http && http.status().code() < 500) {
                             String reason = http.getMessage() == null ? http.status().reasonPhrase() : http.getMessage();
-                            StatusApi.error(res, http.status(), reason.length() <= 200 ? reason : reason.substring(0, 200) + "…");
+                            StatusApi.error(req, res, http.status(), reason.length() <= 200 ? reason : reason.substring(0, 200) + "…");
                             return;
                         }
                         LOG.log(System.Logger.Level.WARNING, "request " + req.prologue().method().text() + " "
                                 + req.path().path() + " failed: " + e);
-                        StatusApi.error(res, Status.INTERNAL_SERVER_ERROR_500, "internal error; see the service log");
+                        StatusApi.error(req, res, Status.INTERNAL_SERVER_ERROR_500, "internal error; see the service log");
                     });
                 })
                 .build()
                 .start();
+        observerHead.port(server.port());
         LOG.log(System.Logger.Level.INFO, "status page on http://" + displayHost(config.host()) + ":" + server.port()
                 + "/" + (token.isPresent() ? " (bearer token required)" : ""));
-        return new StatusServer(server, board);
+        return new StatusServer(server, board, observerHead);
     }
 
     /**
@@ -134,7 +147,8 @@ public final class StatusServer implements AutoCloseable {
      */
     private static void authorize(byte[] token, FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        if (path.equals("/") && req.prologue().method().text().equals("GET")) {
+        String method = req.prologue().method().text();
+        if (path.equals("/") && (method.equals("GET") || method.equals("HEAD"))) {
             chain.proceed();
             return;
         }
@@ -148,7 +162,7 @@ public final class StatusServer implements AutoCloseable {
             return;
         }
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"logowatch\"");
-        StatusApi.error(res, Status.UNAUTHORIZED_401, header.isEmpty()
+        StatusApi.error(req, res, Status.UNAUTHORIZED_401, header.isEmpty()
                 ? "this device requires 'Authorization: Bearer <token>' (web.auth-token-file)"
                 : "wrong token");
     }
@@ -165,5 +179,6 @@ public final class StatusServer implements AutoCloseable {
     public void close() {
         board.closeSubscriptions();
         server.stop();
+        observerHead.close();
     }
 }

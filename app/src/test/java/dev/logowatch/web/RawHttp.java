@@ -118,7 +118,8 @@ final class RawHttp {
         }
     }
 
-    private static byte[] body(InputStream in, Map<String, List<String>> headers) throws IOException {
+    /** The body that follows {@code headers}, framed by Content-Length or chunked; empty without either. */
+    static byte[] body(InputStream in, Map<String, List<String>> headers) throws IOException {
         List<String> length = headers.get("content-length");
         if (length != null) {
             int n = Integer.parseInt(length.getFirst());
@@ -147,7 +148,8 @@ final class RawHttp {
         return new byte[0];
     }
 
-    private static String line(InputStream in) throws IOException {
+    /** One line without its CR LF, or {@code null} at the end of the stream. */
+    static String line(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         for (int b = in.read(); b != -1; b = in.read()) {
             if (b == '\n') {

@@ -120,15 +120,17 @@ class StatusApiFuzzIntegrationTest {
             assertThat(request).as(what).contains("Content-Length: ");
             return;
         }
+        if (request.startsWith("HEAD ")) {
+            // No body to read: the 503 of a full live feed cannot be told apart by its message here.
+            assertThat(response.status()).as(what).isBetween(200, 503).isNotIn(500, 501, 502);
+            return;
+        }
         if (response.status() == 503) {
             JsonNode body = RawHttp.JSON.readTree(response.body());
             assertThat(body.path("error").asText()).as(what).contains("too many live connections");
             return;
         }
         assertThat(response.status()).as(what).isBetween(200, 499);
-        if (request.startsWith("HEAD ")) {
-            return;
-        }
         if (response.status() == 406 && response.body().length == 0) {
             // Helidon's metrics and health observers answer an Accept they cannot serve with a bare 406.
             assertThat(request).as(what).contains(" /observe");
