@@ -3,6 +3,7 @@ package dev.logowatch.track;
 import dev.logowatch.catalog.VerifyPolicy;
 import dev.logowatch.config.TrackingConfig;
 import dev.logowatch.config.VerifyConfig;
+import dev.logowatch.detect.Box;
 import dev.logowatch.match.Match;
 
 import java.time.Duration;
@@ -27,7 +28,11 @@ import java.util.Objects;
  * <li><b>Association.</b> Trackable matches ({@link Match#trackable()}) join open tracks
  *     greedily by IoU, highest first, each track taking at most one match per frame, when
  *     IoU ≥ {@code tracking.iou} (and above 0). At equal IoU a match of the track's own brand
- *     goes first. Unjoined matches start new tentative tracks.</li>
+ *     goes first. A match still unjoined then joins a free track of its own brand whose last
+ *     box is of similar size (area within 2x) and whose centre is at most
+ *     {@value #MAX_JUMP} diagonals away, nearest first: at 2–4 fps a walker's shirt or a
+ *     passing van moves more than its own width between processed frames. Unjoined matches
+ *     start new tentative tracks.</li>
  * <li><b>Brand.</b> A tentative track's brand is the majority of all its matches (ties:
  *     higher similarity sum). At confirmation the brand is fixed for the appearance. When the
  *     last {@code window} matches of a confirmed track all name other brands (a perimeter
@@ -68,6 +73,9 @@ public final class Tracker {
     private final float[] scratch;
     private long nextId = 1;
     private long frames;
+    /** How far, in box diagonals, a track's brand may move between processed frames. */
+    static final double MAX_JUMP = 2.0;
+
     private Instant previous;
 
     /**
@@ -274,7 +282,45 @@ public final class Tracker {
                 taken.add(p.track());
             }
         }
+        record Jump(double distance, Track track, int match) {
+        }
+        List<Jump> jumps = new ArrayList<>();
+        for (Track track : tracks) {
+            if (taken.contains(track)) {
+                continue;
+            }
+            for (int i = 0; i < matches.size(); i++) {
+                Match m = matches.get(i);
+                double distance = jump(track.box, m.box());
+                if (owner[i] == null && m.brand().equals(track.brand()) && distance <= MAX_JUMP) {
+                    jumps.add(new Jump(distance, track, i));
+                }
+            }
+        }
+        jumps.sort(Comparator.comparingDouble(Jump::distance).thenComparingLong(j -> j.track().id)
+                .thenComparingInt(Jump::match));
+        for (Jump j : jumps) {
+            if (owner[j.match()] == null && !taken.contains(j.track())) {
+                owner[j.match()] = j.track();
+                taken.add(j.track());
+            }
+        }
         return owner;
+    }
+
+    /**
+     * Centre distance in diagonals of the larger box, or infinity when the areas differ by
+     * more than 2x (a different object of the same brand, not the same one moved).
+     */
+    static double jump(Box a, Box b) {
+        double ratio = a.area() / Math.max(1e-9, b.area());
+        if (!(ratio <= 2 && ratio >= 0.5)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double dx = (a.x1() + a.x2() - b.x1() - b.x2()) / 2;
+        double dy = (a.y1() + a.y2() - b.y1() - b.y2()) / 2;
+        double diagonal = Math.max(Math.hypot(a.width(), a.height()), Math.hypot(b.width(), b.height()));
+        return Math.hypot(dx, dy) / Math.max(1e-9, diagonal);
     }
 
     private void refreshVerification(Track track) {

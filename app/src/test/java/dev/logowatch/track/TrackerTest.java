@@ -176,6 +176,36 @@ class TrackerTest {
     }
 
     @Test
+    void fastMoverWhoseBoxesNeverOverlapIsOneAppearance() {
+        // A 40 px mark on a walker's shirt, sampled at 3 fps: 60 px further at every frame.
+        Run run = new Run();
+        for (int f = 0; f < 6; f++) {
+            run.frame(match("acme", 0.85, new Box(100 + 60 * f, 400, 140 + 60 * f, 440)));
+        }
+        run.flush();
+
+        assertThat(run.of(Appearance.EventType.NEW)).singleElement()
+                .satisfies(e -> assertThat(e.appearance().brand()).isEqualTo("acme"));
+        assertThat(run.of(Appearance.EventType.END)).singleElement()
+                .satisfies(e -> assertThat(e.appearance().visibleSeconds()).isEqualTo(2.5));
+        assertThat(run.results).allSatisfy(r -> assertThat(r.detections()).extracting(Detection::track)
+                .containsExactly(1L));
+    }
+
+    @Test
+    void sameBrandFarAwayOrOfAnotherSizeIsAnotherTrack() {
+        Run run = new Run();
+        run.frames(3, match("acme", 0.9, LEFT));
+        // Four diagonals away, and a board ten times the area right beside it.
+        Tracker.Result next = run.frame(match("acme", 0.9, new Box(100, 600, 200, 650)),
+                match("acme", 0.9, new Box(210, 100, 526, 258)));
+
+        assertThat(next.detections()).extracting(Detection::track).doesNotContain(1L).hasSize(2);
+        assertThat(Tracker.jump(LEFT, LEFT)).isZero();
+        assertThat(Tracker.jump(LEFT, RIGHT)).isGreaterThan(Tracker.MAX_JUMP);
+    }
+
+    @Test
     void trackBrandIsTheMajorityWhenMatchesAlternate() {
         Run run = new Run();
         run.frame(match("globex", 0.8, LEFT));
