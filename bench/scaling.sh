@@ -84,7 +84,8 @@ if [[ -z $jar ]]; then
 fi
 [[ -f $jar ]] || die "jar $jar not found"
 
-java_opts=${JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
+java_opts=${JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the launcher and the systemd unit
 printf '%-8s %14s %16s %12s %10s %8s %10s\n' streams "total fps" "fps per stream" "min..max" dropped CPU RSS \
   | tee "$out/scaling.txt"
 for n in $counts; do

@@ -241,7 +241,8 @@ web:
   port: $web_port
 EOF
 
-java_opts=${JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}
+java_opts=${JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}  # as the launcher and the systemd unit
 # shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" $java_opts -jar "$jar" run --check --config "$out/soak.yaml" >&2 \
   || die "the generated configuration $out/soak.yaml is not valid"
