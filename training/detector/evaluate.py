@@ -28,12 +28,12 @@ from embedder.preprocess import PAD, normalise  # noqa: E402
 BANDS = ((0, 24), (24, 48), (48, 96), (96, 10_000))
 
 
-def letterbox(image: Image.Image) -> tuple[np.ndarray, float, int, int]:
+def letterbox(image: Image.Image, width: int = WIDTH, height: int = HEIGHT) -> tuple[np.ndarray, float, int, int]:
     w, h = image.size
-    s = min(WIDTH / w, HEIGHT / h)
+    s = min(width / w, height / h)
     cw, ch = max(1, int(w * s + 0.5)), max(1, int(h * s + 0.5))
-    left, top = (WIDTH - cw) // 2, (HEIGHT - ch) // 2
-    canvas = Image.new("RGB", (WIDTH, HEIGHT), PAD)
+    left, top = (width - cw) // 2, (height - ch) // 2
+    canvas = Image.new("RGB", (width, height), PAD)
     canvas.paste(image.convert("RGB").resize((cw, ch), Image.BILINEAR), (left, top))
     return np.asarray(canvas, np.uint8), s, left, top
 
@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--dataset", type=Path, required=True)
     ap.add_argument("--scores", default="0.2,0.3,0.4,0.5", help="score thresholds to report")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--input", default=f"{WIDTH}x{HEIGHT}",
+                    help=f"model input WxH, multiples of 32 (default {WIDTH}x{HEIGHT}, what export.py writes)")
     a = ap.parse_args(argv)
     torch.set_num_threads(2)
     model = LogoDetector()
@@ -56,16 +58,17 @@ def main(argv=None) -> int:
             decoys[d["image"]] = [b["box"] for b in d["boxes"]]
     items = [json.loads(line) for line in (a.dataset / "labels.jsonl").read_text().splitlines() if line.strip()]
     thresholds = [float(s) for s in a.scores.split(",")]
+    width, height = (int(v) for v in a.input.lower().split("x"))
     totals = {t: {"found": np.zeros(len(BANDS), int), "count": np.zeros(len(BANDS), int), "true": 0, "pred": 0,
                   "found24": 0, "count24": 0} for t in thresholds}
     with torch.no_grad():
         for item in items:
             image = Image.open(a.dataset / item["image"])
-            arr, s, left, top = letterbox(image)
+            arr, s, left, top = letterbox(image, width, height)
             truth = np.array([b["box"] for b in item["boxes"]] + decoys.get(item["image"], []), np.float32).reshape(-1, 4)
             scores, boxes = decode(*model(normalise(arr[None])))
             scores, boxes = scores[0].numpy(), boxes[0].numpy()
-            b = boxes * [WIDTH, HEIGHT, WIDTH, HEIGHT]
+            b = boxes * [width, height, width, height]
             xyxy = np.stack([(b[:, 0] - b[:, 2] / 2 - left) / s, (b[:, 1] - b[:, 3] / 2 - top) / s,
                              (b[:, 0] + b[:, 2] / 2 - left) / s, (b[:, 1] + b[:, 3] / 2 - top) / s], 1)
             long = np.maximum(truth[:, 2] - truth[:, 0], truth[:, 3] - truth[:, 1]) if len(truth) else np.zeros(0)
@@ -83,7 +86,7 @@ def main(argv=None) -> int:
                         f, c, _, _ = match_counts(keep, truth[sel], 0)
                         tot["found"][k] += f
                         tot["count"][k] += c
-    report = {"dataset": str(a.dataset), "images": len(items), "iou": 0.5, "by_score": []}
+    report = {"dataset": str(a.dataset), "images": len(items), "input": [width, height], "iou": 0.5, "by_score": []}
     for t in thresholds:
         tot = totals[t]
         report["by_score"].append({

@@ -31,11 +31,11 @@ LICENSE = ("BSD-3-Clause. Weights derived from torchvision's ImageNet weights fo
            "footage and photos (Apache-2.0 AND BSD-3-Clause).")
 
 
-def manifest(data: bytes, summary: dict) -> dict:
+def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
     frames = summary["frames"]
     return {
         "name": NAME, "task": "detect", "file": "model.onnx", "sha256": hashlib.sha256(data).hexdigest(),
-        "input": {"name": "input", "layout": "NCHW", "size": [HEIGHT, WIDTH], "color": "RGB", "scale": SCALE,
+        "input": {"name": "input", "layout": "NCHW", "size": [height, width], "color": "RGB", "scale": SCALE,
                   "mean": list(MEAN), "std": list(STD), "resize": "letterbox", "pad": list(PAD)},
         "output": {"kind": "detr", "names": ["logits", "pred_boxes"], "dim": 2},
         "license": LICENSE,
@@ -52,20 +52,27 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--weights", type=Path, required=True, help="final.pt written by train.py")
     ap.add_argument("--out", type=Path, required=True, help="model folder to write")
+    ap.add_argument("--input", default=f"{WIDTH}x{HEIGHT}",
+                    help=f"input WxH, multiples of 32 (default {WIDTH}x{HEIGHT}, the scale of training; 960x544 "
+                         "finds more marks under 24 px but fewer large ones, and recognises fewer brands "
+                         "end to end: docs/accuracy.md)")
     a = ap.parse_args(argv)
+    width, height = (int(v) for v in a.input.lower().split("x"))
+    if width % 32 or height % 32:
+        ap.error("--input sides must be multiples of 32")
     saved = torch.load(a.weights, map_location="cpu")
     detector = LogoDetector()
     detector.load_state_dict(saved["model"])
     model = Exported(detector).eval()
     a.out.mkdir(parents=True, exist_ok=True)
     onnx_file = a.out / "model.onnx"
-    dummy = torch.zeros(2, 3, HEIGHT, WIDTH)
+    dummy = torch.zeros(2, 3, height, width)
     torch.onnx.export(model, dummy, str(onnx_file), input_names=["input"], output_names=["logits", "pred_boxes"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "pred_boxes": {0: "batch"}},
                       opset_version=OPSET, do_constant_folding=True)
     onnx.checker.check_model(onnx.load(str(onnx_file)))
     data = onnx_file.read_bytes()
-    (a.out / "model.json").write_text(json.dumps(manifest(data, saved["summary"]), indent=2) + "\n")
+    (a.out / "model.json").write_text(json.dumps(manifest(data, saved["summary"], width, height), indent=2) + "\n")
     print(f"export: {onnx_file} ({len(data) / 1e6:.1f} MB, opset {OPSET}), {a.out / 'model.json'}")
     return 0
 
