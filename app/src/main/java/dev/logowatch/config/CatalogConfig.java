@@ -41,7 +41,7 @@ public record CatalogConfig(Optional<Path> dir, Aggregation aggregation, double 
         // A synced catalog folder is created by the first sync; a local one must exist.
         Optional<Path> dir = node.path("dir", sync.isPresent() ? ConfigNode.PathKind.ANY : ConfigNode.PathKind.EXISTING_DIR);
         Aggregation aggregation = node.choice("aggregation", Aggregation.MEAN);
-        double threshold = node.number("threshold", 0.75, 0.0, 1.0);
+        double threshold = node.number("threshold", 0.7, 0.0, 1.0);
         double margin = node.number("margin", 0.05, 0.0, 1.0);
         node.rejectUnknownKeys();
         if (sync.isPresent() && dir.isEmpty()) {

@@ -50,10 +50,16 @@ class RunCheckCorruptConfigTest {
     void corruptedShippedConfigurationsExitWith2NamingTheKey() throws IOException {
         Path model = Files.createDirectories(dir.resolve("emb"));
         Files.writeString(model.resolve("model.json"), "{}");
-        // The command reads the real environment, so the template's model folder is pointed here in the text.
+        Path detector = Files.createDirectories(dir.resolve("det"));
+        Files.writeString(detector.resolve("model.json"), "{}");
+        // The command reads the real environment, so the template's model folders are pointed here in the text.
         String template = Files.readString(REPO.resolve("config/logowatch.yaml"))
-                .replace("/opt/logowatch/models/logo-embedder", model.toString());
-        String demo = Files.readString(REPO.resolve("config/demo.yaml"));
+                .replace("/opt/logowatch/models/logo-embedder", model.toString())
+                .replace("/opt/logowatch/models/logo-detector", detector.toString());
+        // The demo's clip, catalog and models are beside config/ in the checkout, not beside the copy.
+        String demo = Files.readString(REPO.resolve("config/demo.yaml"))
+                .replace("../samples/", REPO.toAbsolutePath().normalize() + "/samples/")
+                .replace("../models/", REPO.toAbsolutePath().normalize() + "/models/");
         Random random = new Random(7);
         int checked = 0;
         for (Map.Entry<String, String> file : java.util.List.of(Map.entry("demo.yaml", demo), Map.entry("logowatch.yaml", template))) {

@@ -34,19 +34,26 @@ class ConfigCorruptionPropertyTest {
         // The template names the installed model folder; point it here as an installer's override would.
         Path model = Files.createDirectories(dir.resolve("emb"));
         Files.writeString(model.resolve("model.json"), "{}");
-        templateEnv = Map.of("LOGOWATCH_MODELS_EMBEDDER", model.toString());
+        Path detector = Files.createDirectories(dir.resolve("det"));
+        Files.writeString(detector.resolve("model.json"), "{}");
+        templateEnv = Map.of("LOGOWATCH_MODELS_EMBEDDER", model.toString(),
+                "LOGOWATCH_MODELS_DETECTOR", detector.toString());
     }
 
     @Test
     void everyCorruptionOfTheDemoConfigurationNamesItsKey() throws IOException {
-        String demo = Files.readString(REPO.resolve("config/demo.yaml"));
+        // The demo's clip, catalog and models are beside config/ in the checkout, not beside the copy.
+        String demo = Files.readString(REPO.resolve("config/demo.yaml"))
+                .replace("../samples/", REPO.toAbsolutePath().normalize() + "/samples/")
+                .replace("../models/", REPO.toAbsolutePath().normalize() + "/models/");
         check("demo.yaml", new ConfigCorruptions(demo, Map.of(), Set.of(), dir), SEED);
     }
 
     @Test
     void everyCorruptionOfTheProductionTemplateNamesItsKey() throws IOException {
         String template = Files.readString(REPO.resolve("config/logowatch.yaml"));
-        check("logowatch.yaml", new ConfigCorruptions(template, templateEnv, Set.of("models.embedder"), dir), SEED + 1);
+        check("logowatch.yaml", new ConfigCorruptions(template, templateEnv, Set.of("models.embedder", "models.detector"), dir),
+                SEED + 1);
     }
 
     @Test

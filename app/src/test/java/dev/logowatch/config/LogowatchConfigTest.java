@@ -69,10 +69,13 @@ class LogowatchConfigTest {
     void theShippedTemplateAndDemoAreValid() throws IOException {
         Path repo = Path.of(System.getProperty("logowatch.repo", ".."));
         // The template names the installed model folders; point them here as an installer's override would.
-        Files.createDirectories(dir.resolve("emb"));
-        Files.writeString(dir.resolve("emb/model.json"), "{}");
+        for (String model : new String[] {"emb", "det"}) {
+            Files.createDirectories(dir.resolve(model));
+            Files.writeString(dir.resolve(model).resolve("model.json"), "{}");
+        }
         LogowatchConfig template = LogowatchConfig.load(repo.resolve("config/logowatch.yaml"),
-                Map.of("LOGOWATCH_MODELS_EMBEDDER", dir.resolve("emb").toString()));
+                Map.of("LOGOWATCH_MODELS_EMBEDDER", dir.resolve("emb").toString(),
+                        "LOGOWATCH_MODELS_DETECTOR", dir.resolve("det").toString()));
         assertThat(template.device().id()).isEqualTo("venue-01-gate-a");
         LogowatchConfig demo = LogowatchConfig.load(repo.resolve("config/demo.yaml"), Map.of());
         assertThat(demo.mqtt().embedded()).isTrue();
