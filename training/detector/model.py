@@ -10,17 +10,10 @@ and ``pred_boxes [N, K, 4]`` as (cx, cy, w, h) normalised to the input.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import torch
 import torchvision
 from torch import nn
 from torch.nn import functional as F
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from embedder.model import SHARED_SHA256, SHARED_WEIGHTS  # noqa: E402
 
 STRIDE = 8
 WIDTH, HEIGHT = 640, 384   # model input: a 16:9 frame letterboxed to 640x360 plus 12 rows each side
@@ -58,21 +51,6 @@ class LogoDetector(nn.Module):
         p = self.l3(c3) + F.interpolate(p, size=c3.shape[-2:], mode="nearest")
         p = self.neck(p)
         return self.heat(p), self.size(p), self.offset(p)
-
-
-def load_imagenet(model: LogoDetector, path: Path = SHARED_WEIGHTS) -> str:
-    """Initialises the backbone from the shared ImageNet weights; returns what was used.
-    Without them training runs from random weights, says so, and ends up clearly worse."""
-    if not path.is_file():
-        print(f"WARNING: {path} not found: training the detector backbone from scratch. The ImageNet "
-              "initialisation is worth a lot here; see ../shared/models/README.md.", file=sys.stderr)
-        return "random initialisation (ImageNet weights not found)"
-    import hashlib
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    model.backbone.load_state_dict(torch.load(path, map_location="cpu"), strict=True)
-    if digest != SHARED_SHA256:
-        print(f"WARNING: {path} has sha256 {digest}, not the documented {SHARED_SHA256}", file=sys.stderr)
-    return f"torchvision mobilenet_v3_small ImageNet weights ({path.name}, sha256 {digest})"
 
 
 def decode(heat: torch.Tensor, size: torch.Tensor, offset: torch.Tensor, k: int = TOP_K):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -27,8 +26,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-from detector.model import HEIGHT, STRIDE, WIDTH, LogoDetector, decode, load_imagenet  # noqa: E402
+from detector.model import HEIGHT, STRIDE, WIDTH, LogoDetector, decode  # noqa: E402
+from embedder.model import load_imagenet  # noqa: E402
 from embedder.preprocess import PAD, normalise  # noqa: E402
+from embedder.train import lr_at, save  # noqa: E402
 
 VAL_FRAMES = 256   # the last frames of the render (a tenth of a small one), kept out of training
 MIN_VAL_PX = 12    # boxes counted in validation recall: 24 px and up in a 1280x720 frame
@@ -191,18 +192,6 @@ def validate(model, frames: Frames, min_score: float = 0.3) -> dict:
             found, counted, true_pred, preds = found + f, counted + c, true_pred + t, preds + p
     return {"recall_ge24px": round(found / max(1, counted), 4), "precision": round(true_pred / max(1, preds), 4),
             "boxes_per_frame": round(preds / (frames.count - frames.train_count), 2), "min_score": min_score}
-
-
-def lr_at(step: int, steps: int, warmup: int) -> float:
-    if step < warmup:
-        return (step + 1) / warmup
-    return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
-
-
-def save(path: Path, state: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
 
 
 def main(argv=None) -> int:

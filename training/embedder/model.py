@@ -33,9 +33,10 @@ class LogoEmbedder(nn.Module):
         return F.normalize(self.head(self.backbone(x)), dim=1)
 
 
-def load_imagenet(model: LogoEmbedder, path: Path = SHARED_WEIGHTS) -> str:
-    """Initialises the backbone from the shared ImageNet weights; returns what was used.
-    Without them training still runs, from random weights, and says so: the result is
+def load_imagenet(model: nn.Module, path: Path = SHARED_WEIGHTS) -> str:
+    """Initialises ``model.backbone`` (MobileNetV3-Small features + average pool, as in
+    ``LogoEmbedder`` and the detector) from the shared ImageNet weights; returns what was
+    used. Without them training still runs, from random weights, and says so: the result is
     clearly worse and must not replace the committed model."""
     if not path.is_file():
         print(f"WARNING: {path} not found: training the backbone from scratch. The ImageNet "

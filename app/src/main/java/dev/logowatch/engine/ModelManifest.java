@@ -147,7 +147,7 @@ public record ModelManifest(Path dir, String name, Task task, String file, Strin
     }
 
     /** Lower-case hex SHA-256 of a file; {@code what} names it in the error ("model file"). */
-    static String sha256Of(Path file, String what) {
+    public static String sha256Of(Path file, String what) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[1 << 16];
