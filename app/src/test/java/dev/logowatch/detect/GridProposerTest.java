@@ -2,6 +2,7 @@ package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.source.Frame;
+import dev.logowatch.testing.CapturedLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,50 +13,25 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class GridProposerTest {
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    // Held here: java.util.logging keeps loggers only weakly, and a collected one would lose the handler.
-    private final Logger log = Logger.getLogger(GridProposer.class.getName());
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private Level previousLevel;
-
+    private CapturedLog logged;
     @BeforeEach
     void captureLog() {
-        previousLevel = log.getLevel();
-        log.setLevel(Level.ALL);
-        log.addHandler(capture);
+        logged = CapturedLog.of(GridProposer.class);
     }
 
     @AfterEach
     void releaseLog() {
-        log.removeHandler(capture);
-        log.setLevel(previousLevel);
+        logged.close();
     }
 
     private List<String> messages() {
-        return logged.stream().map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
+        return logged.records().stream().map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
     }
 
     private static ProposerConfig grid(List<Double> sizes, double stride, int minSize, int max) {
@@ -211,8 +187,8 @@ class GridProposerTest {
             assertThat(proposer.propose(frame("tiny", 80, 60))).isEmpty();
         }
 
-        assertThat(logged).hasSize(1);
-        assertThat(logged.getFirst().getLevel()).isEqualTo(Level.WARNING);
+        assertThat(logged.records()).hasSize(1);
+        assertThat(logged.records().getFirst().getLevel()).isEqualTo(Level.WARNING);
         assertThat(messages().getFirst()).contains("80x60").contains("proposer.min-size 12");
     }
 }

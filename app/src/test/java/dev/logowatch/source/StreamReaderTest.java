@@ -1,12 +1,13 @@
 package dev.logowatch.source;
 
-import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.StreamConfig.Decoder;
 import dev.logowatch.config.StreamConfig.RtspTransport;
+import dev.logowatch.config.StreamConfig;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.testing.CapturedLog;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
 import dev.logowatch.web.StreamStatus.State;
+import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,12 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,27 +30,12 @@ class StreamReaderTest {
 
     private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp://cam.local/");
     private final LatestFrame latest = new LatestFrame(status);
-    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    private final Logger log = Logger.getLogger(StreamReader.class.getName());
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    private CapturedLog logged;
     private StreamReader reader;
 
     @BeforeEach
     void captureLog() {
-        log.addHandler(capture);
+        logged = CapturedLog.of(StreamReader.class);
     }
 
     @AfterEach
@@ -60,7 +43,7 @@ class StreamReaderTest {
         if (reader != null) {
             reader.close();
         }
-        log.removeHandler(capture);
+        logged.close();
     }
 
     private static StreamConfig camera(double fps, Duration stall) {
@@ -83,7 +66,7 @@ class StreamReaderTest {
     }
 
     private List<String> warnings() {
-        return logged.stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage).toList();
+        return logged.records().stream().filter(r -> r.getLevel() == Level.WARNING).map(LogRecord::getMessage).toList();
     }
 
     private String lastError() {
@@ -160,9 +143,9 @@ class StreamReaderTest {
         assertThat(warnings().getFirst()).contains("cam", "rtsp://admin:***@cam.local/live",
                 "cannot open: Connection refused").doesNotContain("hunter2");
         assertThat(status.reconnectCount()).isEqualTo(1);
-        assertThat(logged.stream().anyMatch(r -> r.getLevel() == Level.INFO && r.getMessage().contains(
+        assertThat(logged.records().stream().anyMatch(r -> r.getLevel() == Level.INFO && r.getMessage().contains(
                 "back after 4 failed attempts"))).isTrue();
-        assertThat(logged).allSatisfy(r -> assertThat(r.getThrown()).as("no stack traces").isNull());
+        assertThat(logged.records()).allSatisfy(r -> assertThat(r.getThrown()).as("no stack traces").isNull());
     }
 
     @Test
