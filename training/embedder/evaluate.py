@@ -25,11 +25,11 @@ GRID = (0.15, 0.25, 0.4)
 
 def config_text(model: Path, state: Path, aggregation: str, threshold: float, margin: float,
                 grid: tuple[float, ...], stride: float, detector: Path | None = None,
-                min_score: float = 0.3) -> str:
+                min_score: float = 0.3, crop_padding: float = 0.2) -> str:
     sizes = ", ".join(str(s) for s in grid)
     models = f"embedder: {model.resolve()}" + (f", detector: {detector.resolve()}" if detector else "")
     if detector:
-        proposer = f"proposer: {{kind: detector, min-score: {min_score}}}\n"
+        proposer = f"proposer: {{kind: detector, min-score: {min_score}, crop-padding: {crop_padding}}}\n"
     else:
         # Every window of every image: eval frames are one stream, and max-proposals
         # below the window count would give each image only a slice of the grid.
@@ -47,11 +47,12 @@ def best_at_precision(report: dict, floor: float) -> dict | None:
 
 
 def run(dataset: Path, name: str, model: Path, aggregation: str, threshold: float, margin: float,
-        grid, stride: float, out: Path, jar: Path, detector: Path | None = None, min_score: float = 0.3) -> dict:
-    tag = f"{name}-{aggregation}-m{margin:g}" + (f"-det{min_score:g}" if detector else "")
+        grid, stride: float, out: Path, jar: Path, detector: Path | None = None, min_score: float = 0.3,
+        crop_padding: float = 0.2) -> dict:
+    tag = f"{name}-{aggregation}-m{margin:g}" + (f"-det{min_score:g}-pad{crop_padding:g}" if detector else "")
     config = out / f"{tag}.yaml"
     config.write_text(config_text(model, out / f"state-{name}", aggregation, threshold, margin, grid, stride,
-                                  detector, min_score))
+                                  detector, min_score, crop_padding))
     report_file = out / f"{tag}.json"
     started = time.monotonic()
     proc = subprocess.run([JAVA, "-jar", str(jar), "eval", str(dataset), "--config", str(config),
@@ -60,7 +61,7 @@ def run(dataset: Path, name: str, model: Path, aggregation: str, threshold: floa
         raise RuntimeError(f"logowatch eval failed for {tag}: {proc.stderr[-2000:]}")
     (out / f"{tag}.txt").write_text(proc.stdout)
     report = json.loads(report_file.read_text())
-    return {"model": name, "proposer": f"detector {min_score:g}" if detector else "grid",
+    return {"model": name, "proposer": f"detector {min_score:g} pad {crop_padding:g}" if detector else "grid",
             "aggregation": aggregation, "margin": margin, "threshold": threshold,
             "at_threshold": report["overall"]["image"], "report": report_file.name,
             "seconds": round(time.monotonic() - started, 1), "images": report["images"]}
@@ -80,6 +81,8 @@ def main(argv=None) -> int:
     ap.add_argument("--stride", type=float, default=0.5)
     ap.add_argument("--detector", type=Path, help="a detector folder: proposals from it instead of the grid")
     ap.add_argument("--min-score", type=float, default=0.3, help="detector score below which boxes are dropped")
+    ap.add_argument("--crop-padding", type=float, default=0.2,
+                    help="share of a detector box's size added on each side of the crop embedded (default 0.2)")
     ap.add_argument("--out", type=Path, required=True, help="folder for configs, reports and summary.json")
     ap.add_argument("--jar", type=Path, default=REPO / "app" / "target" / "logowatch.jar")
     a = ap.parse_args(argv)
@@ -94,14 +97,14 @@ def main(argv=None) -> int:
         for aggregation in a.aggregations.split(","):
             for margin in (float(m) for m in a.margins.split(",")):
                 r = run(a.dataset, name, Path(folder), aggregation, a.threshold, margin, grid, a.stride, a.out, a.jar,
-                        a.detector, a.min_score)
+                        a.detector, a.min_score, a.crop_padding)
                 report = json.loads((a.out / r["report"]).read_text())
                 r["best"] = best_at_precision(report, a.precision_floor)
                 rows = [x for x in rows if x["report"] != r["report"]] + [r]
                 summary_file.write_text(json.dumps({"dataset": str(a.dataset), "grid": list(grid), "stride": a.stride,
                                                     "precision_floor": a.precision_floor, "runs": rows}, indent=1))
                 b = r["best"] or {}
-                print(f"{name:10s} {r['proposer']:12s} {aggregation:12s} margin {margin:.2f}: at {a.threshold:.2f} "
+                print(f"{name:10s} {r['proposer']:18s} {aggregation:12s} margin {margin:.2f}: at {a.threshold:.2f} "
                       f"P {r['at_threshold']['precision']:.3f} R {r['at_threshold']['recall']:.3f} "
                       f"F1 {r['at_threshold']['f1']:.3f}; best F1 with P>={a.precision_floor}: "
                       f"{b.get('f1', 0):.3f} (P {b.get('precision', 0):.3f} R {b.get('recall', 0):.3f} "

@@ -13,9 +13,13 @@ import java.util.List;
  * @param maxProposals at most this many regions per frame are embedded
  * @param gridSizes    grid window sizes as fractions of the frame's short side
  * @param gridStride   grid step as a fraction of the window size
+ * @param cropPadding  detector boxes are embedded with this share of their width and height
+ *                     added on each side: the embedder was trained on marks with some
+ *                     surroundings, and a tight box cuts their edges (the reported box stays
+ *                     the detector's); grid windows carry their own context and get none
  */
 public record ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
-                             List<Double> gridSizes, double gridStride) {
+                             List<Double> gridSizes, double gridStride, double cropPadding) {
 
     public enum Kind { GRID, DETECTOR }
 
@@ -28,8 +32,9 @@ public record ProposerConfig(Kind kind, double minScore, int minSize, double nms
         ConfigNode grid = node.section("grid");
         List<Double> sizes = grid.numbers("sizes", List.of(0.15, 0.25, 0.4), 0.01, 1.0);
         double stride = grid.number("stride", 0.5, 0.1, 1.0);
+        double cropPadding = node.number("crop-padding", 0.2, 0.0, 1.0);
         grid.rejectUnknownKeys();
         node.rejectUnknownKeys();
-        return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride);
+        return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride, cropPadding);
     }
 }

@@ -94,8 +94,10 @@ public final class Models implements AutoCloseable {
 
     /** The shared frame path, matching against whatever catalog {@code catalog} holds. */
     public Optional<Recognizer> recognizer(AtomicReference<Catalog> catalog, LogowatchConfig config) {
+        // Grid windows already hold their surroundings; only tight detector boxes are widened.
+        double padding = config.proposer().kind() == ProposerConfig.Kind.DETECTOR ? config.proposer().cropPadding() : 0;
         return embedder.map(e -> new Recognizer(proposer.orElseThrow(), e,
-                new Matcher(catalog::get, config.catalog(), config.verify()), meters));
+                new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding));
     }
 
     public Optional<Embedder> embedder() {

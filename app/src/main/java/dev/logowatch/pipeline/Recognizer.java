@@ -24,12 +24,15 @@ public final class Recognizer {
     private final Embedder embedder;
     private final Matcher matcher;
     private final DeviceMeters meters;
+    private final double cropPadding;
 
-    public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters) {
+    /** @param cropPadding share of a proposal's width and height added on each side of the crop embedded */
+    public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters, double cropPadding) {
         this.proposer = proposer;
         this.embedder = embedder;
         this.matcher = matcher;
         this.meters = meters;
+        this.cropPadding = cropPadding;
     }
 
     /** One match per proposal, accepted or not (callers filter; eval wants them all). */
@@ -44,11 +47,23 @@ public final class Recognizer {
             boxes.add(proposals.get(i).box());
             scores[i] = proposals.get(i).score();
         }
-        float[][] vectors = embedder.embed(frame, boxes).toArray(float[][]::new);
+        float[][] vectors = embedder.embed(frame, cropPadding > 0 ? padded(boxes, frame) : boxes)
+                .toArray(float[][]::new);
         long start = System.nanoTime();
         List<Match> matches = matcher.match(boxes, scores, vectors);
         meters.record(DeviceMeters.Stage.MATCH, Duration.ofNanos(System.nanoTime() - start));
         return matches;
+    }
+
+    private List<Box> padded(List<Box> boxes, Frame frame) {
+        List<Box> crops = new ArrayList<>(boxes.size());
+        for (Box b : boxes) {
+            double px = b.width() * cropPadding;
+            double py = b.height() * cropPadding;
+            crops.add(new Box(Math.max(0, b.x1() - px), Math.max(0, b.y1() - py),
+                    Math.min(frame.width(), b.x2() + px), Math.min(frame.height(), b.y2() + py)));
+        }
+        return crops;
     }
 
     public Matcher matcher() {

@@ -64,6 +64,7 @@ public final class ConfigCorruptions {
         TYPES.put("proposer.min-score", Type.range(Kind.NUMBER, 0, 1));
         TYPES.put("proposer.min-size", Type.range(Kind.INT, 1, 4096));
         TYPES.put("proposer.nms-iou", Type.range(Kind.NUMBER, 0, 1));
+        TYPES.put("proposer.crop-padding", Type.range(Kind.NUMBER, 0, 1));
         TYPES.put("proposer.max-proposals", Type.range(Kind.INT, 1, 1024));
         TYPES.put("proposer.grid.sizes", Type.range(Kind.NUMBERS, 0.01, 1));
         TYPES.put("proposer.grid.stride", Type.range(Kind.NUMBER, 0.1, 1));

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DetectorProposerTest {
     private static final ProposerConfig CONFIG =
-            new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 4, 0.5, 10, List.of(0.5), 0.5);
+            new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 4, 0.5, 10, List.of(0.5), 0.5, 0.0);
 
     @Test
     void proposesTheDetectorsBoxesInFramePixelsAndTimesTheStage() {

@@ -35,7 +35,7 @@ class GridProposerTest {
     }
 
     private static ProposerConfig grid(List<Double> sizes, double stride, int minSize, int max) {
-        return new ProposerConfig(ProposerConfig.Kind.GRID, 0.3, minSize, 0.5, max, sizes, stride);
+        return new ProposerConfig(ProposerConfig.Kind.GRID, 0.3, minSize, 0.5, max, sizes, stride, 0.0);
     }
 
     private static Frame frame(String stream, int width, int height) {
@@ -111,7 +111,7 @@ class GridProposerTest {
                 .isInstanceOf(GridProposer.class);
 
         ProposerConfig detector = new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 12, 0.5, 64,
-                List.of(0.5), 0.5);
+                List.of(0.5), 0.5, 0.0);
         assertThatThrownBy(() -> Proposer.create(detector, Optional.empty(), null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("models.detector is not set");

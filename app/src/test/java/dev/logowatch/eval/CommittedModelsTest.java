@@ -80,6 +80,7 @@ class CommittedModelsTest {
         assertThat(demo.models().embedder()).contains(EMBEDDER);
         assertThat(demo.proposer().kind()).isEqualTo(ProposerConfig.Kind.DETECTOR);
         assertThat(demo.proposer().minScore()).isEqualTo(c.at("/proposer/min-score").asDouble());
+        assertThat(demo.proposer().cropPadding()).isEqualTo(c.at("/proposer/crop-padding").asDouble());
         assertThat(demo.catalog().aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .isEqualTo(c.get("aggregation").asText());
         assertThat(demo.catalog().threshold()).isEqualTo(c.get("threshold").asDouble());
@@ -162,8 +163,8 @@ class CommittedModelsTest {
         String proposer;
         String models;
         if (c.at("/proposer/kind").asText().equals("detector")) {
-            proposer = String.format(Locale.ROOT, "{kind: detector, min-score: %s}",
-                    c.at("/proposer/min-score").asText());
+            proposer = String.format(Locale.ROOT, "{kind: detector, min-score: %s, crop-padding: %s}",
+                    c.at("/proposer/min-score").asText(), c.at("/proposer/crop-padding").asText());
             models = "{embedder: " + EMBEDDER + ", detector: " + DETECTOR + "}";
         } else {
             JsonNode grid = c.at("/proposer/grid");

@@ -47,11 +47,11 @@ class ExtremeFrameSizesTest {
     private static final List<int[]> SIZES = List.of(new int[] {3840, 2160}, new int[] {1, 1}, new int[] {2, 2},
             new int[] {1, 2000}, new int[] {2000, 1}, new int[] {7, 5}, new int[] {4096, 16});
     private static final ProposerConfig GRID = new ProposerConfig(ProposerConfig.Kind.GRID, 0.3, 12, 0.5, 64,
-            List.of(0.15, 0.25, 0.4), 0.5);
+            List.of(0.15, 0.25, 0.4), 0.5, 0.0);
     private static final ProposerConfig GRID_ANY_SIZE = new ProposerConfig(ProposerConfig.Kind.GRID, 0.3, 1, 0.5, 64,
-            List.of(0.15, 0.25, 0.4, 1.0), 0.5);
+            List.of(0.15, 0.25, 0.4, 1.0), 0.5, 0.0);
     private static final ProposerConfig DETECTOR = new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 1, 0.5, 10,
-            List.of(0.5), 0.5);
+            List.of(0.5), 0.5, 0.0);
 
     private static OnnxEngine engine;
     private static OnnxEngine detr;
@@ -228,6 +228,6 @@ class ExtremeFrameSizesTest {
                 Optional.empty());
         VerifyConfig verify = new VerifyConfig(false, Optional.empty(), "", Optional.empty(), 0.6, 0.8, 0.7,
                 Duration.ofSeconds(20), 2, 30);
-        return new Recognizer(grid, embedder, new Matcher(() -> catalog, catalogConfig, verify), meters);
+        return new Recognizer(grid, embedder, new Matcher(() -> catalog, catalogConfig, verify), meters, 0);
     }
 }
