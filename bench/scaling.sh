@@ -21,10 +21,10 @@
 #   --out DIR         configurations and bench reports (default bench/out/scaling-<time>)
 #   --jar FILE        run this jar (default app/target/logowatch.jar, built first when
 #                     missing or older than app/src/main or app/pom.xml)
-#   --embedder DIR    model folder (default: models/logo-embedder, else the shared MobileNet)
+#   --embedder DIR    model folder (default: models/logo-embedder)
 #   --detector DIR    detector model folder (default: models/logo-detector when present)
 #   --proposer KIND   detector | grid (default: detector when a detector is present, else grid)
-# Exit: 0 done, 2 usage or missing tools, 77 no embedder.
+# Exit: 0 done, 2 usage or missing tools or models.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -82,29 +82,8 @@ out=${out:-$repo/bench/out/scaling-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-if [[ -z $embedder ]]; then
-  if [[ -f $repo/models/logo-embedder/model.json ]]; then
-    embedder=$repo/models/logo-embedder
-  else
-    shared=$(readlink -f "$repo/../shared/models/mobilenet_v3_small_imagenet_features.onnx" || true)
-    if [[ -z $shared || ! -f $shared ]]; then
-      echo "scaling.sh: SKIP: no embedder: neither models/logo-embedder nor ../shared/models/mobilenet_v3_small_imagenet_features.onnx" >&2
-      exit 77
-    fi
-    embedder=$out/model
-    mkdir -p "$embedder"
-    ln -sf "$shared" "$embedder/model.onnx"
-    cat > "$embedder/model.json" <<'JSON'
-{"name": "mobilenet-v3-small-imagenet", "task": "embed", "file": "model.onnx",
- "sha256": "f4288158ae24fa8f3b78ee1b3c74cb7b73d98674bdea5a693d103ab742d39a98",
- "input": {"name": "input", "layout": "NCHW", "size": [224, 224], "color": "RGB",
-           "scale": 0.00392157, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-           "resize": "letterbox", "pad": [114, 114, 114]},
- "output": {"kind": "embedding", "name": "mean_9", "dim": 576},
- "license": "BSD-3-Clause (torchvision ImageNet weights)"}
-JSON
-  fi
-fi
+embedder=${embedder:-$repo/models/logo-embedder}
+[[ -f $embedder/model.json ]] || { echo "scaling.sh: no embedder: $embedder/model.json not found" >&2; exit 2; }
 
 if [[ -z $jar ]]; then
   jar=$repo/app/target/logowatch.jar

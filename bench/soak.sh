@@ -14,11 +14,10 @@
 #   --fps F          frames per second sampled per stream (default 2)
 #   --out DIR        where the CSV, logs and state go (default bench/out/soak-<time>)
 #   --jar FILE       run this jar instead of building app/target/logowatch.jar
-#   --embedder DIR   model folder with model.json (default models/logo-embedder if present,
-#                    else the shared ImageNet MobileNet in ../shared/models, linked)
+#   --embedder DIR   model folder with model.json (default models/logo-embedder)
 #   --threshold T    catalog.threshold (default 0.45). The soak wants traffic, not accuracy:
-#                    with margin 0 and tracking.min-frames 1 the ImageNet baseline embedder
-#                    opens and closes appearances all the time: QoS 1 traffic to count.
+#                    with margin 0 and tracking.min-frames 1 appearances open and close all
+#                    the time: QoS 1 traffic to count.
 #
 # Streams: 2 RTSP (the project's test server, built here with gcc) and 2 files
 # (samples/demo.mp4, looped). Broker: a real mosquitto on a loopback port. Faults: the RTSP
@@ -28,7 +27,7 @@
 #
 # Output in --out: soak.csv (one row per sample), faults.csv, service.log, events.txt,
 # summary.txt. Draw the CSV with: /usr/bin/python3 bench/plot.py DIR/soak.csv
-# Exit: 0 all checks passed, 1 a check failed, 2 usage or missing tools, 77 no embedder.
+# Exit: 0 all checks passed, 1 a check failed, 2 usage or missing tools or models.
 # Needs (Debian): mosquitto mosquitto-clients gcc pkg-config libgstrtspserver-1.0-dev
 # gstreamer1.0-plugins-{base,good,bad,ugly} python3 and a JDK 21+ (jcmd, jstat).
 set -euo pipefail
@@ -81,30 +80,9 @@ out=$(cd "$out" && pwd)
 : > "$out/summary.txt"
 probe() { "$python" "$repo/bench/soak_probe.py" "$@"; }
 
-# The embedder: the project's own if trained, else the shared ImageNet weights.
-if [[ -z $embedder ]]; then
-  if [[ -f $repo/models/logo-embedder/model.json ]]; then
-    embedder=$repo/models/logo-embedder
-  else
-    shared=$(readlink -f "$repo/../shared/models/mobilenet_v3_small_imagenet_features.onnx" || true)
-    if [[ -z $shared || ! -f $shared ]]; then
-      echo "soak.sh: SKIP: no embedder: neither models/logo-embedder nor ../shared/models/mobilenet_v3_small_imagenet_features.onnx" >&2
-      exit 77
-    fi
-    embedder=$out/model
-    mkdir -p "$embedder"
-    ln -sf "$shared" "$embedder/model.onnx"
-    cat > "$embedder/model.json" <<'JSON'
-{"name": "mobilenet-v3-small-imagenet", "task": "embed", "file": "model.onnx",
- "sha256": "f4288158ae24fa8f3b78ee1b3c74cb7b73d98674bdea5a693d103ab742d39a98",
- "input": {"name": "input", "layout": "NCHW", "size": [224, 224], "color": "RGB",
-           "scale": 0.00392157, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-           "resize": "letterbox", "pad": [114, 114, 114]},
- "output": {"kind": "embedding", "name": "mean_9", "dim": 576},
- "license": "BSD-3-Clause (torchvision ImageNet weights)"}
-JSON
-  fi
-fi
+# The embedder: the project's own unless --embedder names another.
+embedder=${embedder:-$repo/models/logo-embedder}
+[[ -f $embedder/model.json ]] || { echo "soak.sh: no embedder: $embedder/model.json not found" >&2; exit 2; }
 
 if [[ -z $jar ]]; then
   echo "soak.sh: building app/target/logowatch.jar ..." >&2

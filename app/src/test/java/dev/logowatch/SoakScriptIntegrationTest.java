@@ -56,7 +56,6 @@ class SoakScriptIntegrationTest {
             soak.destroyForcibly();
         }
         String output = Files.readString(log);
-        Assumptions.assumeFalse(exit == 77, () -> "soak.sh skipped: " + output);
         assertThat(exit).as("soak.sh exit status; output:\n%s", output).isZero();
         assertThat(output).contains("all streams recovered", "no QoS 1 event lost", "PASS")
                 .contains("rtsp-killed", "rtsp-restarted", "broker-stopped", "broker-restarted");
