@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.pipeline.Appliance;
-import dev.logowatch.web.StreamStatus;
+import dev.logowatch.testing.CapturedLog;
 import dev.logowatch.web.StreamStatus.State;
+import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -34,10 +35,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -65,7 +64,7 @@ class HostileVideoIntegrationTest {
     private static GarbageServer garbageHttp;
     private static GarbageServer garbageRtsp;
 
-    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+    private CapturedLog log;
     private final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -145,23 +144,7 @@ class HostileVideoIntegrationTest {
     @Test
     void brokenInputsAreReportedOnceStrangeOnesRecognisedAndRepairedOnesRecover() throws Exception {
         LogowatchConfig config = config();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        capture.setLevel(Level.ALL);
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
+        log = CapturedLog.everything();
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> uncaught.add(e));
         Appliance appliance = null;
@@ -214,9 +197,9 @@ class HostileVideoIntegrationTest {
             }, () -> views(running));
 
             assertThat(uncaught).as("no thread died").isEmpty();
-            assertThat(records).as("no stack trace in the log").noneMatch(r -> r.getThrown() != null
+            assertThat(log.records()).as("no stack trace in the log").noneMatch(r -> r.getThrown() != null
                     && r.getLoggerName() != null && r.getLoggerName().startsWith("dev.logowatch"));
-            assertThat(records).as("every frame of every size was recognised").noneMatch(r ->
+            assertThat(log.records()).as("every frame of every size was recognised").noneMatch(r ->
                     r.getLoggerName() != null && r.getLoggerName().endsWith("StreamWorker")
                             && r.getLevel().intValue() >= Level.WARNING.intValue());
         } finally {
@@ -228,7 +211,7 @@ class HostileVideoIntegrationTest {
                 Appliance stopped = appliance;
                 assertThat(stopped.board().streams()).allSatisfy(s -> assertThat(s.state()).isEqualTo(State.STOPPED));
             }
-            root.removeHandler(capture);
+            log.close();
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
         await(Duration.ofSeconds(10), "no decoder or worker thread left running", () -> leftoverThreads().isEmpty(),
@@ -255,7 +238,7 @@ class HostileVideoIntegrationTest {
     /** Warnings the source stage logged about one stream. */
     private List<String> warnings(String id) {
         List<String> found = new ArrayList<>();
-        for (LogRecord r : records) {
+        for (LogRecord r : log.records()) {
             if (r.getLevel().intValue() >= Level.WARNING.intValue() && r.getLoggerName() != null
                     && r.getLoggerName().startsWith("dev.logowatch.source")
                     && r.getMessage() != null && r.getMessage().startsWith("stream " + id + " ")) {

@@ -18,16 +18,23 @@ public final class CapturedLog extends Handler implements AutoCloseable {
     private final Logger logger;
     private final Level previousLevel;
 
-    private CapturedLog(Logger logger) {
+    private CapturedLog(Logger logger, boolean everyLevel) {
         this.logger = logger;
         this.previousLevel = logger.getLevel();
-        logger.setLevel(Level.ALL);
+        if (everyLevel) {
+            logger.setLevel(Level.ALL);
+        }
         logger.addHandler(this);
     }
 
-    /** Starts recording what {@code type} logs. */
+    /** Starts recording everything {@code type} logs, at every level. */
     public static CapturedLog of(Class<?> type) {
-        return new CapturedLog(Logger.getLogger(type.getName()));
+        return new CapturedLog(Logger.getLogger(type.getName()), true);
+    }
+
+    /** Starts recording what every logger of the process logs at its configured level, as the service log shows it. */
+    public static CapturedLog everything() {
+        return new CapturedLog(Logger.getLogger(""), false);
     }
 
     /** Everything logged so far, oldest first. */
