@@ -2,47 +2,51 @@ package dev.logowatch.engine;
 
 import dev.logowatch.detect.Box;
 
-import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A model input tensor being filled, crop by crop, straight from BGR bytes: each crop is
- * fitted to the model's input size as its manifest says (letterbox, stretch or
- * shortest-side resize with centre crop), resampled, put in the model's channel order and
- * normalised. All buffers are kept between batches, so steady-state frames allocate
- * nothing here. Not thread-safe: one batch per worker.
+ * A model input tensor being filled, crop by crop, straight from BGR bytes (see
+ * {@link CropWriter}). All buffers are kept between batches, so steady-state frames allocate
+ * nothing here. One caller at a time; {@link #addAll} may spread one call's crops over helper
+ * threads.
  */
 public final class InputBatch {
+    /** Below this many crops a helper costs more to wake than it saves. */
+    static final int MIN_CROPS_TO_SHARE = 8;
+
     private final ModelManifest.Input input;
     private final int capacity;
+    private final int itemSize;
     private final float[] data;
-    private final float[] mul = new float[3];
-    private final float[] add = new float[3];
-    private final float[] padValue = new float[3];
-    private final boolean rgb;
-    private final AxisTaps columns = new AxisTaps();
-    private final AxisTaps rows = new AxisTaps();
-    private float[] rowPass = new float[0];
-    private float[] accumulator = new float[0];
+    /** Writer 0 is the calling thread's; the others are for helpers. */
+    private final CropWriter[] writers;
     private int count;
 
     public InputBatch(ModelManifest.Input input, int capacity) {
+        this(input, capacity, 1);
+    }
+
+    /** @param lanes threads that may fill this batch at once in {@link #addAll}, the caller included */
+    public InputBatch(ModelManifest.Input input, int capacity, int lanes) {
         if (capacity < 1) {
             throw new IllegalArgumentException("batch capacity must be at least 1, got " + capacity);
         }
+        if (lanes < 1) {
+            throw new IllegalArgumentException("lanes must be at least 1, got " + lanes);
+        }
         this.input = input;
         this.capacity = capacity;
-        this.data = new float[Math.multiplyExact(capacity, itemSize(input))];
-        this.rgb = input.color() == ModelManifest.Color.RGB;
-        for (int c = 0; c < 3; c++) {
-            double std = input.std().get(c);
-            mul[c] = (float) (input.scale() / std);
-            add[c] = (float) (-input.mean().get(c) / std);
-            padValue[c] = input.pad().get(c) * mul[c] + add[c];
+        this.itemSize = CropWriter.itemSize(input);
+        this.data = new float[Math.multiplyExact(capacity, itemSize)];
+        this.writers = new CropWriter[lanes];
+        for (int i = 0; i < lanes; i++) {
+            writers[i] = new CropWriter(input);
         }
-    }
-
-    private static int itemSize(ModelManifest.Input input) {
-        return Math.multiplyExact(3, Math.multiplyExact(input.width(), input.height()));
     }
 
     public ModelManifest.Input input() {
@@ -83,147 +87,106 @@ public final class InputBatch {
         if (count == capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " items)");
         }
-        double x1 = Math.max(0, crop.x1());
-        double y1 = Math.max(0, crop.y1());
-        double x2 = Math.min(image.width(), crop.x2());
-        double y2 = Math.min(image.height(), crop.y2());
-        if (x2 - x1 < 0.5 || y2 - y1 < 0.5) {
-            throw new IllegalArgumentException("crop " + crop + " does not overlap the "
-                    + image.width() + "x" + image.height() + " image");
-        }
-        Box region = new Box(x1, y1, x2, y2);
-        int width = input.width();
-        int height = input.height();
-        double cw = region.width();
-        double ch = region.height();
-        int contentWidth;
-        int contentHeight;
-        int left;
-        int top;
-        switch (input.resize()) {
-            case STRETCH -> {
-                contentWidth = width;
-                contentHeight = height;
-                left = 0;
-                top = 0;
-            }
-            case LETTERBOX -> {
-                double s = Math.min(width / cw, height / ch);
-                contentWidth = clamp((int) Math.round(cw * s), 1, width);
-                contentHeight = clamp((int) Math.round(ch * s), 1, height);
-                left = (width - contentWidth) / 2;
-                top = (height - contentHeight) / 2;
-            }
-            case SHORTEST_SIDE_CROP -> {
-                double s = Math.max(width / cw, height / ch);
-                contentWidth = Math.max(width, (int) Math.round(cw * s));
-                contentHeight = Math.max(height, (int) Math.round(ch * s));
-                left = -(int) Math.round((contentWidth - width) / 2.0);
-                top = -(int) Math.round((contentHeight - height) / 2.0);
-            }
-            default -> throw new IllegalStateException("unhandled resize " + input.resize());
-        }
-        columns.compute(width, left, contentWidth, region.x1(), cw, image.width());
-        rows.compute(height, top, contentHeight, region.y1(), ch, image.height());
-        int base = count * itemSize(input);
-        resample(image, base);
-        pad(base);
+        Placement placement = writers[0].write(image, crop, data, count * itemSize);
         count++;
-        return new Placement(region, left, top, contentWidth / cw, contentHeight / ch, width, height);
+        return placement;
     }
 
-    /** Separable resampling: source rows across into {@code rowPass}, then down into the planes. */
-    private void resample(BgrImage image, int base) {
-        int outCols = columns.size();
-        int outRows = rows.size();
-        if (outCols == 0 || outRows == 0) {
-            return;
+    /**
+     * Appends {@code crops.get(i)} of {@code images.get(i)} for every i, as {@link #add} would,
+     * with the crops shared between the calling thread and up to {@code lanes - 1} tasks given
+     * to {@code helpers}. Crops are claimed one at a time, so a helper that starts late (busy
+     * with another stream's frame) only takes what is left, and the caller never waits for a
+     * crop nobody has begun. The tensor is the same, bit for bit, as adding one by one.
+     *
+     * @throws IllegalStateException    when the crops do not fit in the batch
+     * @throws IllegalArgumentException when a crop does not overlap its image; the batch then
+     *                                  keeps the items it had before this call
+     */
+    public Placement[] addAll(List<BgrImage> images, List<Box> crops, Executor helpers) {
+        int n = crops.size();
+        if (images.size() != n) {
+            throw new IllegalArgumentException(images.size() + " images for " + n + " crops");
         }
-        int rowMin = rows.first[0];
-        int rowMax = rows.first[outRows - 1] + rows.count[outRows - 1];
-        int rowLength = outCols * 3;
-        int needed = (rowMax - rowMin) * rowLength;
-        if (rowPass.length < needed) {
-            rowPass = new float[needed];
+        if (n > capacity - count) {
+            throw new IllegalStateException(n + " crops do not fit: the batch holds " + count + " of "
+                    + capacity + " items");
         }
-        if (accumulator.length < rowLength) {
-            accumulator = new float[rowLength];
-        }
-        byte[] src = image.pixels();
-        int srcStride = image.width() * 3;
-        int[] colFirst = columns.first;
-        int[] colCount = columns.count;
-        float[] colWeights = columns.weights;
-        int colStride = columns.stride;
-        for (int y = rowMin; y < rowMax; y++) {
-            int rowBase = y * srcStride;
-            int t = (y - rowMin) * rowLength;
-            for (int i = 0; i < outCols; i++) {
-                int p = rowBase + colFirst[i] * 3;
-                int w0 = i * colStride;
-                int n = colCount[i];
-                float b = 0;
-                float g = 0;
-                float r = 0;
-                for (int k = 0; k < n; k++, p += 3) {
-                    float w = colWeights[w0 + k];
-                    b += w * (src[p] & 0xff);
-                    g += w * (src[p + 1] & 0xff);
-                    r += w * (src[p + 2] & 0xff);
-                }
-                rowPass[t++] = b;
-                rowPass[t++] = g;
-                rowPass[t++] = r;
+        Placement[] placements = new Placement[n];
+        int start = count;
+        Fill fill = new Fill(images, crops, placements, start);
+        int tasks = n < MIN_CROPS_TO_SHARE ? 0 : Math.min(writers.length - 1, n / MIN_CROPS_TO_SHARE);
+        AtomicInteger lane = new AtomicInteger(1);
+        for (int i = 0; i < tasks; i++) {
+            try {
+                helpers.execute(() -> fill.run(writers[lane.getAndIncrement()]));
+            } catch (RejectedExecutionException e) {
+                break; // a shut-down pool: the caller fills the rest alone
             }
         }
-        int width = input.width();
-        int plane = width * input.height();
-        // Tensor channel c reads interleaved byte 2 - c for RGB models, byte c for BGR ones.
-        int firstByte = rgb ? 2 : 0;
-        int lastByte = rgb ? 0 : 2;
-        float[] acc = accumulator;
-        for (int j = 0; j < outRows; j++) {
-            Arrays.fill(acc, 0, rowLength, 0f);
-            int w0 = j * rows.stride;
-            for (int k = 0; k < rows.count[j]; k++) {
-                float w = rows.weights[w0 + k];
-                int t = (rows.first[j] + k - rowMin) * rowLength;
-                for (int i = 0; i < rowLength; i++) {
-                    acc[i] += w * rowPass[t + i];
-                }
+        fill.run(writers[0]);
+        fill.awaitClaimed();
+        Throwable failure = fill.failure.get();
+        if (failure != null) {
+            if (failure instanceof RuntimeException e) {
+                throw e;
             }
-            int out = base + (rows.start + j) * width + columns.start;
-            for (int i = 0, a = 0; i < outCols; i++, a += 3) {
-                data[out + i] = acc[a + firstByte] * mul[0] + add[0];
-                data[out + plane + i] = acc[a + 1] * mul[1] + add[1];
-                data[out + 2 * plane + i] = acc[a + lastByte] * mul[2] + add[2];
-            }
+            throw (Error) failure;
         }
+        count = start + n;
+        return placements;
     }
 
-    /** Fills what the content does not cover with the manifest's pad colour. */
-    private void pad(int base) {
-        int width = input.width();
-        int height = input.height();
-        int plane = width * height;
-        int rowStart = rows.size() == 0 ? height : rows.start;
-        int rowEnd = rows.size() == 0 ? height : rows.end;
-        for (int c = 0; c < 3; c++) {
-            int p = base + c * plane;
-            float v = padValue[c];
-            Arrays.fill(data, p, p + rowStart * width, v);
-            Arrays.fill(data, p + rowEnd * width, p + plane, v);
-            if (columns.start > 0 || columns.end < width) {
-                for (int y = rowStart; y < rowEnd; y++) {
-                    int row = p + y * width;
-                    Arrays.fill(data, row, row + columns.start, v);
-                    Arrays.fill(data, row + Math.max(columns.start, columns.end), row + width, v);
+    /** The shared state of one {@link #addAll} call. */
+    private final class Fill {
+        private final List<BgrImage> images;
+        private final List<Box> crops;
+        private final Placement[] placements;
+        private final int start;
+        private final AtomicInteger next = new AtomicInteger();
+        private final CountDownLatch done;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Fill(List<BgrImage> images, List<Box> crops, Placement[] placements, int start) {
+            this.images = images;
+            this.crops = crops;
+            this.placements = placements;
+            this.start = start;
+            this.done = new CountDownLatch(crops.size());
+        }
+
+        void run(CropWriter writer) {
+            for (int i = next.getAndIncrement(); i < crops.size(); i = next.getAndIncrement()) {
+                try {
+                    if (failure.get() == null) {
+                        placements[i] = writer.write(images.get(i), crops.get(i), data, (start + i) * itemSize);
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    done.countDown();
                 }
             }
         }
-    }
 
-    private static int clamp(int v, int lo, int hi) {
-        return Math.max(lo, Math.min(hi, v));
+        /**
+         * Waits for crops other threads claimed. Each takes milliseconds, and returning early
+         * would let a helper write into a batch already handed to the model, so an interrupt
+         * is kept for the caller rather than obeyed here.
+         */
+        void awaitClaimed() {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    done.await();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 }

@@ -253,4 +253,167 @@ class InputBatchTest {
         assertThat(sub.pixels()).isNotSameAs(own);
         assertThat(sub.pixels()).containsExactly(0, 0, 0, 3, 2, 1);
     }
+
+    /** Noise with some structure, so a wrong tap or a row read twice shows in the values. */
+    private static BgrImage noise(int width, int height, long seed) {
+        byte[] bytes = new byte[width * height * 3];
+        java.util.Random random = new java.util.Random(seed);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int p = (y * width + x) * 3;
+                bytes[p] = (byte) random.nextInt(256);
+                bytes[p + 1] = (byte) (x * 7 + y * 3);
+                bytes[p + 2] = (byte) (((x / 5) + (y / 3)) % 2 == 0 ? 230 : 20);
+            }
+        }
+        return new BgrImage(bytes, width, height);
+    }
+
+    /** The filter {@link AxisTaps} documents, written out directly in two dimensions, in doubles. */
+    private static double directFilter(BgrImage image, int channel, double x0, double y0, double stepX, double stepY,
+                                       int ox, int oy) {
+        double sx = Math.max(1, stepX);
+        double sy = Math.max(1, stepY);
+        double cx = x0 + (ox + 0.5) * stepX;
+        double cy = y0 + (oy + 0.5) * stepY;
+        double sum = 0;
+        double total = 0;
+        for (int y = 0; y < image.height(); y++) {
+            double wy = 1 - Math.abs(y + 0.5 - cy) / sy;
+            if (wy <= 0) {
+                continue;
+            }
+            for (int x = 0; x < image.width(); x++) {
+                double wx = 1 - Math.abs(x + 0.5 - cx) / sx;
+                if (wx <= 0) {
+                    continue;
+                }
+                sum += wx * wy * (image.pixels()[(y * image.width() + x) * 3 + channel] & 0xff);
+                total += wx * wy;
+            }
+        }
+        return sum / total;
+    }
+
+    @Test
+    void largeAndSmallCropsMatchTheFilterWrittenOutInTwoDimensions() {
+        BgrImage image = noise(400, 300, 3);
+        InputBatch batch = new InputBatch(raw(16, 24, ModelManifest.Resize.STRETCH), 3);
+        // Shrinking 19x and 12x (many taps per output row), enlarging 2x, and off-pixel edges.
+        Box[] crops = {new Box(0, 0, 400, 300), new Box(10, 20, 298, 212), new Box(100.5, 50.25, 112.5, 58.25)};
+        for (Box crop : crops) {
+            batch.add(image, crop);
+        }
+
+        Tensor t = batch.tensor();
+        for (int item = 0; item < crops.length; item++) {
+            Box crop = crops[item];
+            for (int oy = 0; oy < 16; oy++) {
+                for (int ox = 0; ox < 24; ox++) {
+                    for (int c = 0; c < 3; c++) {
+                        double expected = directFilter(image, 2 - c, crop.x1(), crop.y1(), crop.width() / 24,
+                                crop.height() / 16, ox, oy);
+                        assertThat((double) at(t, item, c, oy, ox))
+                                .as("item %d channel %d at (%d, %d)", item, c, ox, oy)
+                                .isCloseTo(expected, within(1e-3));
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<Box> mixedCrops(int n, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        List<Box> crops = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double side = 8 + random.nextInt(180);
+            // Some reach past the borders, none lies wholly outside.
+            double x = random.nextInt(310) - side / 2;
+            double y = random.nextInt(230) - side / 4;
+            crops.add(new Box(x, y, x + side, y + side * (0.5 + random.nextDouble())));
+        }
+        return crops;
+    }
+
+    @Test
+    void sharingCropsWithHelpersGivesTheSameTensorBitForBit() throws Exception {
+        BgrImage image = noise(320, 240, 5);
+        List<Box> crops = mixedCrops(40, 11);
+        ModelManifest.Input input = input(32, 32, ModelManifest.Color.RGB, 1 / 255.0, List.of(0.485, 0.456, 0.406),
+                List.of(0.229, 0.224, 0.225), ModelManifest.Resize.LETTERBOX, List.of(124, 116, 104));
+        InputBatch alone = new InputBatch(input, 48);
+        alone.add(image, new Box(0, 0, 50, 50));
+        List<Placement> expected = new java.util.ArrayList<>();
+        for (Box crop : crops) {
+            expected.add(alone.add(image, crop));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            InputBatch shared = new InputBatch(input, 48, 4);
+            shared.add(image, new Box(0, 0, 50, 50));
+
+            Placement[] placements = shared.addAll(java.util.Collections.nCopies(crops.size(), image), crops, pool);
+
+            assertThat(shared.size()).isEqualTo(41);
+            assertThat(placements).containsExactlyElementsOf(expected);
+            assertThat(shared.tensor().data()).containsExactly(alone.tensor().data());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aHelperThatStartsLateFindsNothingLeftAndChangesNothing() {
+        BgrImage image = noise(320, 240, 6);
+        List<Box> crops = mixedCrops(16, 12);
+        List<BgrImage> images = java.util.Collections.nCopies(crops.size(), image);
+        InputBatch batch = new InputBatch(raw(24, 24, ModelManifest.Resize.LETTERBOX), 32, 2);
+        List<Runnable> parked = new java.util.ArrayList<>();
+
+        batch.addAll(images, crops, parked::add);
+        float[] before = batch.tensor().data().clone();
+        parked.forEach(Runnable::run);
+
+        assertThat(parked).hasSize(1);
+        assertThat(batch.size()).isEqualTo(16);
+        assertThat(batch.tensor().data()).containsExactly(before);
+    }
+
+    @Test
+    void aShutDownHelperPoolLeavesTheWorkToTheCaller() {
+        BgrImage image = noise(320, 240, 7);
+        List<Box> crops = mixedCrops(16, 13);
+        InputBatch batch = new InputBatch(raw(24, 24, ModelManifest.Resize.LETTERBOX), 16, 4);
+        InputBatch alone = new InputBatch(raw(24, 24, ModelManifest.Resize.LETTERBOX), 16);
+        crops.forEach(crop -> alone.add(image, crop));
+
+        batch.addAll(java.util.Collections.nCopies(crops.size(), image), crops, task -> {
+            throw new java.util.concurrent.RejectedExecutionException("pool is shut down");
+        });
+
+        assertThat(batch.tensor().data()).containsExactly(alone.tensor().data());
+    }
+
+    @Test
+    void aBadCropAmongManyIsReportedAndTheBatchKeepsWhatItHad() throws Exception {
+        BgrImage image = noise(320, 240, 8);
+        List<Box> crops = new java.util.ArrayList<>(mixedCrops(20, 14));
+        crops.set(13, new Box(500, 500, 520, 520));
+        InputBatch batch = new InputBatch(raw(24, 24, ModelManifest.Resize.LETTERBOX), 32, 2);
+        batch.add(image, new Box(0, 0, 10, 10));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            assertThatThrownBy(() -> batch.addAll(java.util.Collections.nCopies(crops.size(), image), crops, pool))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("crop Box[x1=500.0, y1=500.0")
+                    .hasMessageContaining("does not overlap the 320x240 image");
+            assertThat(batch.size()).isEqualTo(1);
+            assertThatThrownBy(() -> batch.addAll(java.util.Collections.nCopies(32, image),
+                    java.util.Collections.nCopies(32, new Box(0, 0, 5, 5)), pool))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("32 crops do not fit: the batch holds 1 of 32 items");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -1,0 +1,219 @@
+package dev.logowatch.engine;
+
+import dev.logowatch.detect.Box;
+
+import java.util.Arrays;
+
+/**
+ * Writes one crop of a BGR image into one item of an input tensor: fitted to the model's input
+ * size as its manifest says (letterbox, stretch or shortest-side resize with centre crop),
+ * resampled, put in the model's channel order and normalised. Each thread filling a batch has
+ * its own writer, because the tap tables and the row ring are reused from crop to crop.
+ */
+final class CropWriter {
+    private final ModelManifest.Input input;
+    private final float[] mul = new float[3];
+    private final float[] add = new float[3];
+    private final float[] padValue = new float[3];
+    private final boolean rgb;
+    private final AxisTaps columns = new AxisTaps();
+    private final AxisTaps rows = new AxisTaps();
+    /** The last few source rows filtered across, as a ring: the rows the current output row reads. */
+    private float[] ring = new float[0];
+    private float[] accumulator = new float[0];
+
+    CropWriter(ModelManifest.Input input) {
+        this.input = input;
+        this.rgb = input.color() == ModelManifest.Color.RGB;
+        for (int c = 0; c < 3; c++) {
+            double std = input.std().get(c);
+            mul[c] = (float) (input.scale() / std);
+            add[c] = (float) (-input.mean().get(c) / std);
+            padValue[c] = input.pad().get(c) * mul[c] + add[c];
+        }
+    }
+
+    static int itemSize(ModelManifest.Input input) {
+        return Math.multiplyExact(3, Math.multiplyExact(input.width(), input.height()));
+    }
+
+    /**
+     * @param crop region in image pixels; parts outside the image are ignored
+     * @param data the tensor's buffer
+     * @param base where the item starts in {@code data}
+     * @return how the crop maps into the input, to map model answers back
+     * @throws IllegalArgumentException when the crop does not overlap the image
+     */
+    Placement write(BgrImage image, Box crop, float[] data, int base) {
+        double x1 = Math.max(0, crop.x1());
+        double y1 = Math.max(0, crop.y1());
+        double x2 = Math.min(image.width(), crop.x2());
+        double y2 = Math.min(image.height(), crop.y2());
+        if (x2 - x1 < 0.5 || y2 - y1 < 0.5) {
+            throw new IllegalArgumentException("crop " + crop + " does not overlap the "
+                    + image.width() + "x" + image.height() + " image");
+        }
+        Box region = new Box(x1, y1, x2, y2);
+        int width = input.width();
+        int height = input.height();
+        double cw = region.width();
+        double ch = region.height();
+        int contentWidth;
+        int contentHeight;
+        int left;
+        int top;
+        switch (input.resize()) {
+            case STRETCH -> {
+                contentWidth = width;
+                contentHeight = height;
+                left = 0;
+                top = 0;
+            }
+            case LETTERBOX -> {
+                double s = Math.min(width / cw, height / ch);
+                contentWidth = clamp((int) Math.round(cw * s), 1, width);
+                contentHeight = clamp((int) Math.round(ch * s), 1, height);
+                left = (width - contentWidth) / 2;
+                top = (height - contentHeight) / 2;
+            }
+            case SHORTEST_SIDE_CROP -> {
+                double s = Math.max(width / cw, height / ch);
+                contentWidth = Math.max(width, (int) Math.round(cw * s));
+                contentHeight = Math.max(height, (int) Math.round(ch * s));
+                left = -(int) Math.round((contentWidth - width) / 2.0);
+                top = -(int) Math.round((contentHeight - height) / 2.0);
+            }
+            default -> throw new IllegalStateException("unhandled resize " + input.resize());
+        }
+        columns.compute(width, left, contentWidth, region.x1(), cw, image.width());
+        rows.compute(height, top, contentHeight, region.y1(), ch, image.height());
+        resample(image, data, base);
+        pad(data, base);
+        return new Placement(region, left, top, contentWidth / cw, contentHeight / ch, width, height);
+    }
+
+    /**
+     * Separable resampling, output row by output row: the source rows it reads are filtered
+     * across into the ring (each source row once), then combined down into the planes. The ring
+     * holds as many rows as one output row can read, so it stays in the first-level cache
+     * instead of a whole crop's worth of filtered rows going through memory.
+     */
+    private void resample(BgrImage image, float[] data, int base) {
+        int outCols = columns.size();
+        int outRows = rows.size();
+        if (outCols == 0 || outRows == 0) {
+            return;
+        }
+        int rowLength = outCols * 3;
+        int slots = rows.stride;
+        if (ring.length < slots * rowLength) {
+            ring = new float[slots * rowLength];
+        }
+        if (accumulator.length < rowLength) {
+            accumulator = new float[rowLength];
+        }
+        byte[] src = image.pixels();
+        int srcStride = image.width() * 3;
+        int width = input.width();
+        int plane = width * input.height();
+        // Tensor channel c reads interleaved byte 2 - c for RGB models, byte c for BGR ones.
+        int firstByte = rgb ? 2 : 0;
+        int lastByte = rgb ? 0 : 2;
+        float[] acc = accumulator;
+        float[] filtered = ring;
+        int nextRow = 0;
+        for (int j = 0; j < outRows; j++) {
+            int first = rows.first[j];
+            int n = rows.count[j];
+            // Output rows read non-decreasing source rows, at most `slots` of them, so the rows
+            // still needed were filtered within the last `slots` rows and are still in the ring.
+            for (int y = Math.max(nextRow, first); y < first + n; y++) {
+                filterAcross(src, y * srcStride, (y % slots) * rowLength, outCols);
+            }
+            nextRow = Math.max(nextRow, first + n);
+            int w0 = j * rows.stride;
+            float w = rows.weights[w0];
+            int t = (first % slots) * rowLength;
+            for (int i = 0; i < rowLength; i++) {
+                acc[i] = w * filtered[t + i];
+            }
+            for (int k = 1; k < n; k++) {
+                w = rows.weights[w0 + k];
+                t = ((first + k) % slots) * rowLength;
+                for (int i = 0; i < rowLength; i++) {
+                    acc[i] += w * filtered[t + i];
+                }
+            }
+            int out = base + (rows.start + j) * width + columns.start;
+            for (int i = 0, a = 0; i < outCols; i++, a += 3) {
+                data[out + i] = acc[a + firstByte] * mul[0] + add[0];
+                data[out + plane + i] = acc[a + 1] * mul[1] + add[1];
+                data[out + 2 * plane + i] = acc[a + lastByte] * mul[2] + add[2];
+            }
+        }
+    }
+
+    /** One source row filtered across into {@code ring} at {@code t}, interleaved B, G, R. */
+    private void filterAcross(byte[] src, int rowBase, int t, int outCols) {
+        int[] colFirst = columns.first;
+        int[] colCount = columns.count;
+        float[] colWeights = columns.weights;
+        int colStride = columns.stride;
+        float[] filtered = ring;
+        for (int i = 0; i < outCols; i++) {
+            int p = rowBase + colFirst[i] * 3;
+            int w0 = i * colStride;
+            int n = colCount[i];
+            float b;
+            float g;
+            float r;
+            if (n == 2) {
+                // Enlarging reads two source pixels per output pixel; unrolled, it is the common case.
+                float u = colWeights[w0];
+                float v = colWeights[w0 + 1];
+                b = u * (src[p] & 0xff) + v * (src[p + 3] & 0xff);
+                g = u * (src[p + 1] & 0xff) + v * (src[p + 4] & 0xff);
+                r = u * (src[p + 2] & 0xff) + v * (src[p + 5] & 0xff);
+            } else {
+                b = 0;
+                g = 0;
+                r = 0;
+                for (int k = 0; k < n; k++, p += 3) {
+                    float w = colWeights[w0 + k];
+                    b += w * (src[p] & 0xff);
+                    g += w * (src[p + 1] & 0xff);
+                    r += w * (src[p + 2] & 0xff);
+                }
+            }
+            filtered[t++] = b;
+            filtered[t++] = g;
+            filtered[t++] = r;
+        }
+    }
+
+    /** Fills what the content does not cover with the manifest's pad colour. */
+    private void pad(float[] data, int base) {
+        int width = input.width();
+        int height = input.height();
+        int plane = width * height;
+        int rowStart = rows.size() == 0 ? height : rows.start;
+        int rowEnd = rows.size() == 0 ? height : rows.end;
+        for (int c = 0; c < 3; c++) {
+            int p = base + c * plane;
+            float v = padValue[c];
+            Arrays.fill(data, p, p + rowStart * width, v);
+            Arrays.fill(data, p + rowEnd * width, p + plane, v);
+            if (columns.start > 0 || columns.end < width) {
+                for (int y = rowStart; y < rowEnd; y++) {
+                    int row = p + y * width;
+                    Arrays.fill(data, row, row + columns.start, v);
+                    Arrays.fill(data, row + Math.max(columns.start, columns.end), row + width, v);
+                }
+            }
+        }
+    }
+
+    private static int clamp(int v, int lo, int hi) {
+        return Math.max(lo, Math.min(hi, v));
+    }
+}
