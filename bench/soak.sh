@@ -11,10 +11,12 @@
 # Options:
 #   --minutes N      how long to run (default 60)
 #   --interval S     seconds between samples (default 60)
-#   --fps F          frames per second sampled per stream (default 2)
+#   --fps F          frames per second sampled per stream (default 3, as the demo)
 #   --out DIR        where the CSV, logs and state go (default bench/out/soak-<time>)
 #   --jar FILE       run this jar instead of building app/target/logowatch.jar
 #   --embedder DIR   model folder with model.json (default models/logo-embedder)
+#   --proposer KIND  detector (default, as config/demo.yaml: models/logo-detector, min-score
+#                    0.3, crop-padding 0.2) or grid (sliding windows, no detector)
 #   --threshold T    catalog.threshold (default 0.45). The soak wants traffic, not accuracy:
 #                    with margin 0 and tracking.min-frames 1 appearances open and close all
 #                    the time: QoS 1 traffic to count.
@@ -35,11 +37,12 @@ set -euo pipefail
 repo=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 minutes=60
 interval=60
-fps=2
+fps=3
 threshold=0.45
 out=""
 jar=""
 embedder=""
+proposer=detector
 down_seconds=10
 
 die() { echo "soak.sh: $*" >&2; exit 2; }
@@ -53,8 +56,9 @@ while [[ $# -gt 0 ]]; do
     --out) out=$2; shift 2 ;;
     --jar) jar=$2; shift 2 ;;
     --embedder) embedder=$2; shift 2 ;;
+    --proposer) proposer=$2; shift 2 ;;
     --threshold) threshold=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0" | cut -c3-; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | cut -c3-; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -83,6 +87,19 @@ probe() { "$python" "$repo/bench/soak_probe.py" "$@"; }
 # The embedder: the project's own unless --embedder names another.
 embedder=${embedder:-$repo/models/logo-embedder}
 [[ -f $embedder/model.json ]] || { echo "soak.sh: no embedder: $embedder/model.json not found" >&2; exit 2; }
+case "$proposer" in
+  detector)
+    [[ -f $repo/models/logo-detector/model.json ]] \
+      || { echo "soak.sh: --proposer detector needs models/logo-detector/model.json" >&2; exit 2; }
+    proposal_settings="  detector: $repo/models/logo-detector
+proposer:
+  kind: detector
+  min-score: 0.3
+  crop-padding: 0.2" ;;
+  grid) proposal_settings="proposer:
+  kind: grid" ;;
+  *) echo "soak.sh: --proposer must be detector or grid, not $proposer" >&2; exit 2 ;;
+esac
 
 if [[ -z $jar ]]; then
   echo "soak.sh: building app/target/logowatch.jar ..." >&2
@@ -206,6 +223,7 @@ streams:
     fps: $fps
 models:
   embedder: $embedder
+$proposal_settings
 catalog:
   dir: $repo/samples/catalog
   threshold: $threshold
