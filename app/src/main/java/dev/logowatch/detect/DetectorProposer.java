@@ -52,11 +52,14 @@ public final class DetectorProposer implements Proposer {
         long started = System.nanoTime();
         InputBatch batch = batches.poll();
         if (batch == null) {
-            batch = new InputBatch(detector.manifest().input(), 1);
+            batch = new InputBatch(detector.manifest().input(), 1, InputBatch.LANES);
         }
         try {
             batch.clear();
-            Placement placement = batch.add(BgrImage.of(frame), new Box(0, 0, frame.width(), frame.height()));
+            // Shrinking the whole frame to the detector's input costs about as much as the detector
+            // itself on a CPU, so its rows are shared with the common pool.
+            Placement placement = batch.add(BgrImage.of(frame), new Box(0, 0, frame.width(), frame.height()),
+                    InputBatch.HELPERS);
             Map<String, Tensor> outputs = detector.run(Map.of(inputName, batch.tensor()));
             List<Proposal> proposals = decoder.decode(output(outputs, logitsName), output(outputs, boxesName), 0,
                     placement);

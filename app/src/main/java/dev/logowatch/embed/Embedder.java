@@ -17,25 +17,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 
 /**
  * Turns image regions into unit-length vectors whose cosine similarity says how alike two
  * logos look. Crops are preprocessed as the model's manifest says and run in batches of up
- * to the engine's {@link InferenceEngine#maxBatch()}. Safe to share between stream workers:
- * input buffers are pooled per concurrent call.
+ * to the engine's {@link InferenceEngine#maxBatch()}; a batch's crops are cut and resampled on
+ * the calling thread and the common pool together, the Java side's main work per frame. Safe
+ * to share between stream workers: input buffers are pooled per concurrent call.
  */
 public final class Embedder {
-    /**
-     * Cropping and resampling a frame's crops is the pipeline's main Java-side work; it is shared
-     * with the common pool's threads (one fewer than the processors), which otherwise idle while
-     * a worker prepares its batch. At most four lanes: a 64-crop batch gives each a dozen crops.
-     */
-    private static final Executor HELPERS = ForkJoinPool.commonPool();
-    private static final int LANES = Runtime.getRuntime().availableProcessors() < 2 ? 1
-            : Math.min(4, ForkJoinPool.getCommonPoolParallelism() + 1);
-
     private final InferenceEngine engine;
     private final DeviceMeters meters;
     private final ModelManifest manifest;
@@ -107,7 +97,7 @@ public final class Embedder {
     private List<float[]> embed(List<BgrImage> images, List<Box> crops, boolean timed) {
         InputBatch batch = batches.poll();
         if (batch == null) {
-            batch = new InputBatch(manifest.input(), engine.maxBatch(), LANES);
+            batch = new InputBatch(manifest.input(), engine.maxBatch(), InputBatch.LANES);
         }
         try {
             List<float[]> vectors = new ArrayList<>(crops.size());
@@ -117,7 +107,7 @@ public final class Embedder {
                 int end = Math.min(crops.size(), start + batch.capacity());
                 long t0 = System.nanoTime();
                 batch.clear();
-                batch.addAll(images.subList(start, end), crops.subList(start, end), HELPERS);
+                batch.addAll(images.subList(start, end), crops.subList(start, end), InputBatch.HELPERS);
                 long t1 = System.nanoTime();
                 Map<String, Tensor> outputs = engine.run(Map.of(manifest.input().name(), batch.tensor()));
                 preprocess += t1 - t0;

@@ -45,6 +45,16 @@ final class CropWriter {
      * @throws IllegalArgumentException when the crop does not overlap the image
      */
     Placement write(BgrImage image, Box crop, float[] data, int base) {
+        return write(image, crop, data, base, 0, 1);
+    }
+
+    /**
+     * Writes band {@code part} of {@code parts} of the item: an even share of its content rows
+     * with their padding, the rows above the content with the first band and those below with
+     * the last. Writers given every band of the same crop fill the item together, exactly as
+     * one writer would.
+     */
+    Placement write(BgrImage image, Box crop, float[] data, int base, int part, int parts) {
         double x1 = Math.max(0, crop.x1());
         double y1 = Math.max(0, crop.y1());
         double x2 = Math.min(image.width(), crop.x2());
@@ -87,8 +97,11 @@ final class CropWriter {
         }
         columns.compute(width, left, contentWidth, region.x1(), cw, image.width());
         rows.compute(height, top, contentHeight, region.y1(), ch, image.height());
-        resample(image, data, base);
-        pad(data, base);
+        int outRows = rows.size();
+        int from = (int) ((long) outRows * part / parts);
+        int to = (int) ((long) outRows * (part + 1) / parts);
+        resample(image, data, base, from, to);
+        pad(data, base, from, to, part == 0, part == parts - 1);
         return new Placement(region, left, top, contentWidth / cw, contentHeight / ch, width, height);
     }
 
@@ -98,7 +111,7 @@ final class CropWriter {
      * holds as many rows as one output row can read, so it stays in the first-level cache
      * instead of a whole crop's worth of filtered rows going through memory.
      */
-    private void resample(BgrImage image, float[] data, int base) {
+    private void resample(BgrImage image, float[] data, int base, int fromRow, int toRow) {
         int outCols = columns.size();
         int outRows = rows.size();
         if (outCols == 0 || outRows == 0) {
@@ -122,7 +135,7 @@ final class CropWriter {
         float[] acc = accumulator;
         float[] filtered = ring;
         int nextRow = 0;
-        for (int j = 0; j < outRows; j++) {
+        for (int j = fromRow; j < toRow; j++) {
             int first = rows.first[j];
             int n = rows.count[j];
             // Output rows read non-decreasing source rows, at most `slots` of them, so the rows
@@ -192,7 +205,7 @@ final class CropWriter {
     }
 
     /** Fills what the content does not cover with the manifest's pad colour. */
-    private void pad(float[] data, int base) {
+    private void pad(float[] data, int base, int fromRow, int toRow, boolean above, boolean below) {
         int width = input.width();
         int height = input.height();
         int plane = width * height;
@@ -201,10 +214,14 @@ final class CropWriter {
         for (int c = 0; c < 3; c++) {
             int p = base + c * plane;
             float v = padValue[c];
-            Arrays.fill(data, p, p + rowStart * width, v);
-            Arrays.fill(data, p + rowEnd * width, p + plane, v);
+            if (above) {
+                Arrays.fill(data, p, p + rowStart * width, v);
+            }
+            if (below) {
+                Arrays.fill(data, p + rowEnd * width, p + plane, v);
+            }
             if (columns.start > 0 || columns.end < width) {
-                for (int y = rowStart; y < rowEnd; y++) {
+                for (int y = rowStart + fromRow; y < Math.min(rowEnd, rowStart + toRow); y++) {
                     int row = p + y * width;
                     Arrays.fill(data, row, row + columns.start, v);
                     Arrays.fill(data, row + Math.max(columns.start, columns.end), row + width, v);

@@ -5,9 +5,11 @@ import dev.logowatch.detect.Box;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * A model input tensor being filled, crop by crop, straight from BGR bytes (see
@@ -18,6 +20,14 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class InputBatch {
     /** Below this many crops a helper costs more to wake than it saves. */
     static final int MIN_CROPS_TO_SHARE = 8;
+    /**
+     * Where the sharing adds send their helper tasks: the common pool (one thread fewer than
+     * the processors), whose threads otherwise idle while a worker prepares its input.
+     */
+    public static final Executor HELPERS = ForkJoinPool.commonPool();
+    /** Lanes for this machine: the calling thread and the common pool's threads, at most four. */
+    public static final int LANES = Runtime.getRuntime().availableProcessors() < 2 ? 1
+            : Math.min(4, ForkJoinPool.getCommonPoolParallelism() + 1);
 
     private final ModelManifest.Input input;
     private final int capacity;
@@ -31,7 +41,10 @@ public final class InputBatch {
         this(input, capacity, 1);
     }
 
-    /** @param lanes threads that may fill this batch at once in {@link #addAll}, the caller included */
+    /**
+     * @param lanes threads that may fill this batch at once in {@link #addAll} and
+     *              {@link #add(BgrImage, Box, Executor)}, the caller included ({@link #LANES})
+     */
     public InputBatch(ModelManifest.Input input, int capacity, int lanes) {
         if (capacity < 1) {
             throw new IllegalArgumentException("batch capacity must be at least 1, got " + capacity);
@@ -93,11 +106,30 @@ public final class InputBatch {
     }
 
     /**
+     * Appends one large crop (a whole frame for a detector) as the next item, its rows shared
+     * between the calling thread and up to {@code lanes - 1} tasks given to {@code helpers}.
+     * The item is the same, bit for bit, as {@link #add(BgrImage, Box)} writes.
+     *
+     * @throws IllegalStateException    when the batch is full
+     * @throws IllegalArgumentException when the crop does not overlap the image
+     */
+    public Placement add(BgrImage image, Box crop, Executor helpers) {
+        if (count == capacity) {
+            throw new IllegalStateException("batch is full (" + capacity + " items)");
+        }
+        int parts = writers.length;
+        int base = count * itemSize;
+        Placement[] placements = new Placement[parts];
+        share(parts, parts, helpers,
+                (writer, part) -> placements[part] = writer.write(image, crop, data, base, part, parts));
+        count++;
+        return placements[0];
+    }
+
+    /**
      * Appends {@code crops.get(i)} of {@code images.get(i)} for every i, as {@link #add} would,
      * with the crops shared between the calling thread and up to {@code lanes - 1} tasks given
-     * to {@code helpers}. Crops are claimed one at a time, so a helper that starts late (busy
-     * with another stream's frame) only takes what is left, and the caller never waits for a
-     * crop nobody has begun. The tensor is the same, bit for bit, as adding one by one.
+     * to {@code helpers}. The tensor is the same, bit for bit, as adding one by one.
      *
      * @throws IllegalStateException    when the crops do not fit in the batch
      * @throws IllegalArgumentException when a crop does not overlap its image; the batch then
@@ -114,52 +146,34 @@ public final class InputBatch {
         }
         Placement[] placements = new Placement[n];
         int start = count;
-        Fill fill = new Fill(images, crops, placements, start);
-        int tasks = n < MIN_CROPS_TO_SHARE ? 0 : Math.min(writers.length - 1, n / MIN_CROPS_TO_SHARE);
-        AtomicInteger lane = new AtomicInteger(1);
-        for (int i = 0; i < tasks; i++) {
-            try {
-                helpers.execute(() -> fill.run(writers[lane.getAndIncrement()]));
-            } catch (RejectedExecutionException e) {
-                break; // a shut-down pool: the caller fills the rest alone
-            }
-        }
-        fill.run(writers[0]);
-        fill.awaitClaimed();
-        Throwable failure = fill.failure.get();
-        if (failure != null) {
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            throw (Error) failure;
-        }
+        int lanes = Math.max(1, Math.min(writers.length, n / MIN_CROPS_TO_SHARE));
+        share(n, lanes, helpers, (writer, i) -> placements[i] =
+                writer.write(images.get(i), crops.get(i), data, (start + i) * itemSize));
         count = start + n;
         return placements;
     }
 
-    /** The shared state of one {@link #addAll} call. */
-    private final class Fill {
-        private final List<BgrImage> images;
-        private final List<Box> crops;
-        private final Placement[] placements;
-        private final int start;
-        private final AtomicInteger next = new AtomicInteger();
-        private final CountDownLatch done;
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** One piece of a shared fill, written with the writer of the thread that claimed it. */
+    private interface Piece {
+        void write(CropWriter writer, int index);
+    }
 
-        Fill(List<BgrImage> images, List<Box> crops, Placement[] placements, int start) {
-            this.images = images;
-            this.crops = crops;
-            this.placements = placements;
-            this.start = start;
-            this.done = new CountDownLatch(crops.size());
-        }
-
-        void run(CropWriter writer) {
-            for (int i = next.getAndIncrement(); i < crops.size(); i = next.getAndIncrement()) {
+    /**
+     * Runs pieces {@code 0..pieces-1} on the calling thread and up to {@code lanes - 1} helper
+     * tasks. Pieces are claimed one at a time, so a helper that starts late (busy with another
+     * stream's frame) only takes what is left, and the caller never waits for a piece nobody
+     * has begun. The first failure is rethrown once every claimed piece has ended.
+     */
+    private void share(int pieces, int lanes, Executor helpers, Piece piece) {
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(pieces);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger lane = new AtomicInteger(1);
+        Consumer<CropWriter> work = writer -> {
+            for (int i = next.getAndIncrement(); i < pieces; i = next.getAndIncrement()) {
                 try {
                     if (failure.get() == null) {
-                        placements[i] = writer.write(images.get(i), crops.get(i), data, (start + i) * itemSize);
+                        piece.write(writer, i);
                     }
                 } catch (RuntimeException | Error e) {
                     failure.compareAndSet(null, e);
@@ -167,26 +181,41 @@ public final class InputBatch {
                     done.countDown();
                 }
             }
+        };
+        for (int i = 1; i < lanes; i++) {
+            try {
+                helpers.execute(() -> work.accept(writers[lane.getAndIncrement()]));
+            } catch (RejectedExecutionException e) {
+                break; // a shut-down pool: the caller does the rest alone
+            }
         }
+        work.accept(writers[0]);
+        awaitUninterruptibly(done);
+        Throwable thrown = failure.get();
+        if (thrown instanceof RuntimeException e) {
+            throw e;
+        }
+        if (thrown != null) {
+            throw (Error) thrown;
+        }
+    }
 
-        /**
-         * Waits for crops other threads claimed. Each takes milliseconds, and returning early
-         * would let a helper write into a batch already handed to the model, so an interrupt
-         * is kept for the caller rather than obeyed here.
-         */
-        void awaitClaimed() {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    done.await();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
+    /**
+     * Each piece takes milliseconds, and returning early would let a helper write into a batch
+     * already handed to the model, so an interrupt is kept for the caller rather than obeyed.
+     */
+    private static void awaitUninterruptibly(CountDownLatch done) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                done.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

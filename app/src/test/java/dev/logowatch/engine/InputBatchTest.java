@@ -416,4 +416,35 @@ class InputBatchTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void oneLargeCropSharedByRowsIsTheSameItemBitForBit() throws Exception {
+        // A frame letterboxed into a detector-like input: pad rows above and below, content rows
+        // split between three writers, with uneven band sizes.
+        BgrImage frame = noise(160, 90, 9);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (ModelManifest.Resize resize : ModelManifest.Resize.values()) {
+                ModelManifest.Input input = input(24, 40, ModelManifest.Color.RGB, 1 / 255.0,
+                        List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225), resize, List.of(124, 116, 104));
+                InputBatch alone = new InputBatch(input, 2);
+                InputBatch shared = new InputBatch(input, 2, 3);
+                Box whole = new Box(0, 0, 160, 90);
+                Box part = new Box(10, 5, 150, 40);
+
+                Placement expected = alone.add(frame, whole);
+                alone.add(frame, part);
+                Placement placement = shared.add(frame, whole, pool);
+                shared.add(frame, part, task -> {
+                    throw new java.util.concurrent.RejectedExecutionException("shut down");
+                });
+
+                assertThat(placement).as("%s placement", resize).isEqualTo(expected);
+                assertThat(shared.size()).isEqualTo(2);
+                assertThat(shared.tensor().data()).as("%s tensor", resize).containsExactly(alone.tensor().data());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
