@@ -90,7 +90,10 @@ if [[ $only != embedder ]]; then
   mkdir -p "$work/detector"
   echo "train.sh: detector frames in $frames_dir, run in $run"
   "$python" "$here/detector/prerender.py" --out "$frames_dir" --seed "$seed"
-  "$python" "$here/detector/train.py" --frames "$frames_dir" --out "$run" --steps "$detector_steps" --seed "$seed"
+  # One thread, as the committed model was trained: the thread count changes the rounding of
+  # PyTorch's reductions, so another count gives another (equally good) model.
+  "$python" "$here/detector/train.py" --frames "$frames_dir" --out "$run" --steps "$detector_steps" --seed "$seed" \
+    --threads 1
   tail -n 2 "$run/train.log"
   "$python" "$here/detector/export.py" --weights "$run/final.pt" --out "$out/logo-detector"
 fi

@@ -208,6 +208,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--checkpoint-minutes", type=float, default=4.0)
     ap.add_argument("--validate-every", type=int, default=500)
+    ap.add_argument("--stop-at", type=int, default=0,
+                    help="stop after this step, keeping the schedule of --steps (resumable; used to check that "
+                         "a run's first steps are reproduced)")
     a = ap.parse_args(argv)
     if a.crop % 32:
         ap.error("--crop must be a multiple of 32")
@@ -228,7 +231,7 @@ def main(argv=None) -> int:
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}
     if ckpt_file.exists():
         ckpt = torch.load(ckpt_file, map_location="cpu")
-        fixed = ("frames", "out", "threads", "checkpoint_minutes", "validate_every")
+        fixed = ("frames", "out", "threads", "checkpoint_minutes", "validate_every", "stop_at")
         changed = sorted(k for k in settings if k not in fixed and ckpt["settings"].get(k) != settings[k])
         if changed:
             sys.exit(f"train: {ckpt_file} is from a run with other {', '.join(changed)}; use another --out")
@@ -244,7 +247,8 @@ def main(argv=None) -> int:
     model.train()
     last_ckpt = time.monotonic()
     window_start, window_items, window_loss = time.monotonic(), 0, []
-    while step < a.steps:
+    stop = min(a.steps, a.stop_at) if a.stop_at > 0 else a.steps
+    while step < stop:
         t0 = time.monotonic()
         x, heat, items, cells, sizes, offsets = batch(frames, step, a.seed, a.batch, a.crop)
         scale = lr_at(step, a.steps, a.warmup)
@@ -271,10 +275,13 @@ def main(argv=None) -> int:
             seconds += time.monotonic() - t1
             history.append({"step": step, **v})
             print(f"validate step {step}: {json.dumps(v)}", file=log, flush=True)
-        if step == a.steps or time.monotonic() - last_ckpt > a.checkpoint_minutes * 60:
+        if step == stop or time.monotonic() - last_ckpt > a.checkpoint_minutes * 60:
             save(ckpt_file, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
                              "seconds": seconds, "init": init, "history": history, "settings": settings})
             last_ckpt = time.monotonic()
+    if step < a.steps:
+        print(f"train: stopped at step {step} of {a.steps} (--stop-at)", file=log, flush=True)
+        return 0
     summary = {"steps": a.steps, "train_minutes": round(seconds / 60, 1), "init": init, "settings": settings,
                "frames": {k: frames.info[k] for k in ("count", "size", "rendered_at", "seed", "brands_per_chunk",
                                                        "simple_icons", "backgrounds")},

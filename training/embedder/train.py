@@ -197,6 +197,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--checkpoint-minutes", type=float, default=4.0)
     ap.add_argument("--validate-every", type=int, default=500)
+    ap.add_argument("--stop-at", type=int, default=0,
+                    help="stop after this step, keeping the schedule of --steps (resumable; used to check that "
+                         "a run's first steps are reproduced)")
     a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
@@ -216,7 +219,7 @@ def main(argv=None) -> int:
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}
     if ckpt_file.exists():
         ckpt = torch.load(ckpt_file, map_location="cpu")
-        fixed = ("views", "out", "threads", "checkpoint_minutes", "validate_every")
+        fixed = ("views", "out", "threads", "checkpoint_minutes", "validate_every", "stop_at")
         changed = sorted(k for k in settings if k not in fixed and ckpt["settings"].get(k) != settings[k])
         if changed:
             sys.exit(f"train: {ckpt_file} is from a run with other {', '.join(changed)}; use another --out")
@@ -233,7 +236,8 @@ def main(argv=None) -> int:
     train_mode(model, frozen)
     last_ckpt = time.monotonic()
     window_start, window_items, window_loss = time.monotonic(), 0, []
-    while step < a.steps:
+    stop = min(a.steps, a.stop_at) if a.stop_at > 0 else a.steps
+    while step < stop:
         t0 = time.monotonic()
         rows, labels, candidates = batch_indices(views, step, a.seed, a.brands, a.views_per_brand,
                                                  a.backgrounds * a.mine_from)
@@ -266,10 +270,13 @@ def main(argv=None) -> int:
             seconds += time.monotonic() - t1
             history.append({"step": step, **v})
             print(f"validate step {step}: {json.dumps(v)}", file=log, flush=True)
-        if step == a.steps or time.monotonic() - last_ckpt > a.checkpoint_minutes * 60:
+        if step == stop or time.monotonic() - last_ckpt > a.checkpoint_minutes * 60:
             save(ckpt_file, {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
                              "seconds": seconds, "init": init, "history": history, "settings": settings})
             last_ckpt = time.monotonic()
+    if step < a.steps:
+        print(f"train: stopped at step {step} of {a.steps} (--stop-at)", file=log, flush=True)
+        return 0
     summary = {"steps": a.steps, "train_minutes": round(seconds / 60, 1), "init": init, "settings": settings,
                "views": {k: views.info[k] for k in ("count", "train_brands", "val_brands", "kinds", "simple_icons",
                                                      "backgrounds", "seed", "plan", "frame_size")},
