@@ -1,8 +1,10 @@
 package dev.logowatch.cli;
 
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.WebConfig;
+import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StreamStatus;
@@ -29,7 +31,10 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Runs the service's pipeline on the configured streams for --seconds after a warm-up and "
                 + "reports per-stage milliseconds, frames/s, dropped frames, CPU and RSS, and the ratio of the "
-                + "workers' whole frame time to model inference time."})
+                + "workers' whole frame time to model inference time.",
+                "With --batches, times the configured models alone instead, at batch sizes N from 1 to their "
+                        + "maximum, against N threads running one item each at once (what stream workers do): "
+                        + "whether batching several streams' inputs together would pay."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
             description = "Configuration to run (default: the demo configuration).")
@@ -45,12 +50,23 @@ final class BenchCommand implements Callable<Integer> {
             + "the pipeline sustains to measure the maximum (the rest shows as dropped).")
     private Double fps;
 
+    @Option(names = "--batches", description = "Time the configured models alone at batch sizes 1, 2, 4, ... up to "
+            + "their maximum (median of --runs runs each) instead of running the streams.")
+    private boolean batches;
+
+    @Option(names = "--runs", defaultValue = "30", description = "Runs per batch size with --batches "
+            + "(default: ${DEFAULT-VALUE}).")
+    private int runs;
+
     @Override
     public Integer call() throws Exception {
         if (seconds < 1 || warmup < 0) {
             return Launch.usage("--seconds must be at least 1 and --warmup at least 0", List.of());
         }
         LogowatchConfig loaded = Launch.config(config);
+        if (batches) {
+            return batchSizes(loaded);
+        }
         Path configFile = loaded.file();
         if (loaded.streams().isEmpty()) {
             return Launch.usage("configuration " + configFile + " has no streams to measure", List.of());
@@ -68,6 +84,32 @@ final class BenchCommand implements Callable<Integer> {
             System.err.println("logowatch bench: " + e.getMessage());
             return Main.EXIT_FAILED;
         }
+    }
+
+    private int batchSizes(LogowatchConfig c) throws InterruptedException {
+        if (runs < 1) {
+            return Launch.usage("--runs must be at least 1", List.of());
+        }
+        List<Path> dirs = new ArrayList<>();
+        c.models().detector().filter(d -> c.proposer().kind() == ProposerConfig.Kind.DETECTOR).ifPresent(dirs::add);
+        c.models().embedder().ifPresent(dirs::add);
+        if (dirs.isEmpty()) {
+            return Launch.usage("configuration " + c.file() + " names no models to time", List.of());
+        }
+        System.out.printf(Locale.ROOT, "%-24s %6s %12s %13s %24s%n", "model", "batch", "ms per run", "ms per item",
+                "ms per item, batch 1 x N");
+        for (Path dir : dirs) {
+            try (InferenceEngine engine = InferenceEngine.open(dir, c.models().engine())) {
+                for (BatchTiming t : BatchTiming.measure(engine, runs)) {
+                    System.out.printf(Locale.ROOT, "%-24s %6d %12.2f %13.2f %24.2f%n", engine.manifest().name(),
+                            t.batch(), t.millisPerRun(), t.millisPerRun() / t.batch(), t.millisPerItemAlone());
+                }
+            } catch (RuntimeException e) {
+                System.err.println("logowatch bench: model " + dir + ": " + e.getMessage());
+                return Main.EXIT_FAILED;
+            }
+        }
+        return Main.EXIT_OK;
     }
 
     /** The same configuration with the page on a free loopback port and, if asked, another fps. */
