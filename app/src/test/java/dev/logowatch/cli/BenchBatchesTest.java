@@ -3,9 +3,6 @@ package dev.logowatch.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,28 +21,9 @@ class BenchBatchesTest {
     @TempDir
     Path root;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Run(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
     @Test
     void timesTheDemoModelsAtEveryBatchSizeUpToTheirMaximum() {
-        Run r = run("bench", "--batches", "--runs", "2", "--config", REPO.resolve("config/demo.yaml").toString());
+        CommandRun r = CommandRun.of("bench", "--batches", "--runs", "2", "--config", REPO.resolve("config/demo.yaml").toString());
 
         assertThat(r.code()).as("exit; stderr:\n%s", r.err()).isZero();
         for (String model : List.of("logo-detector-v1", "logo-embedder-v1")) {
@@ -79,7 +57,7 @@ class BenchBatchesTest {
                   broker: embedded
                 """, root.resolve("state")));
 
-        Run r = run("bench", "--batches", "--config", config.toString());
+        CommandRun r = CommandRun.of("bench", "--batches", "--config", config.toString());
 
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("names no models to time").contains(config.toString());

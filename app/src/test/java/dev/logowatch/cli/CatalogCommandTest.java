@@ -11,10 +11,7 @@ import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -28,26 +25,6 @@ class CatalogCommandTest {
 
     @TempDir
     Path root;
-
-    /** Exit code and what the command printed. */
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Run(code, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
 
     private static void png(Path file, Color colour, int size) throws IOException {
         BufferedImage img = new BufferedImage(size, size, BufferedImage.TYPE_3BYTE_BGR);
@@ -80,7 +57,7 @@ class CatalogCommandTest {
         Path dir = catalog();
         Path out = root.resolve("www");
 
-        Run run = run("catalog", "build", dir.toString(), "--out", out.toString());
+        CommandRun run = CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
         JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile());
@@ -107,7 +84,7 @@ class CatalogCommandTest {
         assertThat(out.resolve("acme/brand.json")).doesNotExist();
 
         // The same content gives the same version, so rebuilding changes nothing for devices.
-        assertThat(run("catalog", "build", dir.toString(), "--out", out.toString()).code()).isZero();
+        assertThat(CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString()).code()).isZero();
         assertThat(JSON.readTree(out.resolve("manifest.json").toFile()).get("version").asText()).isEqualTo(version);
     }
 
@@ -115,11 +92,11 @@ class CatalogCommandTest {
     void rebuildingIntoAnEarlierOutputRemovesImagesNoLongerListed() throws Exception {
         Path dir = catalog();
         Path out = root.resolve("www");
-        assertThat(run("catalog", "build", dir.toString(), "--out", out.toString(), "--version", "2026-11-23.1").code())
+        assertThat(CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString(), "--version", "2026-11-23.1").code())
                 .isZero();
         Files.delete(dir.resolve("acme/logo-dark.png"));
 
-        Run run = run("catalog", "build", dir.toString(), "--out", out.toString(), "--version", "2026-11-23.2");
+        CommandRun run = CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString(), "--version", "2026-11-23.2");
 
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("catalog 2026-11-23.2: 2 brands, 2 images").contains("1 images of the earlier build removed");
@@ -137,7 +114,7 @@ class CatalogCommandTest {
         Files.write(dir.resolve("bolt/broken.jpg"), new byte[] {1, 2, 3});
         Path out = root.resolve("www");
 
-        Run run = run("catalog", "build", dir.toString(), "--out", out.toString());
+        CommandRun run = CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString());
 
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("catalog " + dir + " cannot be published")
@@ -154,12 +131,12 @@ class CatalogCommandTest {
         Path out = Files.createDirectories(root.resolve("home"));
         Files.writeString(out.resolve("notes.txt"), "someone's file");
 
-        Run foreign = run("catalog", "build", dir.toString(), "--out", out.toString());
+        CommandRun foreign = CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString());
         assertThat(foreign.code()).isEqualTo(2);
         assertThat(foreign.err()).contains(out + ": not empty and holds no manifest.json");
         assertThat(out.resolve("notes.txt")).hasContent("someone's file");
 
-        Run unsafe = run("catalog", "build", dir.toString(), "--out", root.resolve("www").toString(), "--version", "../v1");
+        CommandRun unsafe = CommandRun.of("catalog", "build", dir.toString(), "--out", root.resolve("www").toString(), "--version", "../v1");
         assertThat(unsafe.code()).isEqualTo(2);
         assertThat(unsafe.err()).contains("--version '../v1'");
     }
@@ -187,7 +164,7 @@ class CatalogCommandTest {
                   broker: embedded
                 """.formatted(model));
 
-        Run run = run("catalog", "inspect", dir.toString(), "--config", config.toString());
+        CommandRun run = CommandRun.of("catalog", "inspect", dir.toString(), "--config", config.toString());
 
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("3 brands loaded");
@@ -204,7 +181,7 @@ class CatalogCommandTest {
         Path config = root.resolve("no-model.yaml");
         Files.writeString(config, "device:\n  id: inspect-test\n  state-dir: state\nmqtt:\n  broker: embedded\n");
 
-        Run run = run("catalog", "inspect", dir.toString(), "--config", config.toString());
+        CommandRun run = CommandRun.of("catalog", "inspect", dir.toString(), "--config", config.toString());
 
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("catalog inspect needs models.embedder").contains("--config FILE");

@@ -4,10 +4,7 @@ import dev.logowatch.config.ConfigCorruptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,23 +24,8 @@ class RunCheckCorruptConfigTest {
     @TempDir
     Path dir;
 
-    private record Outcome(int exit, String out, String err) {
-    }
-
-    private static synchronized Outcome check(Path config) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
-            int exit = Main.execute("run", "--check", "--config", config.toString());
-            return new Outcome(exit, stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static CommandRun check(Path config) {
+        return CommandRun.of("run", "--check", "--config", config.toString());
     }
 
     @Test
@@ -65,8 +47,8 @@ class RunCheckCorruptConfigTest {
         for (Map.Entry<String, String> file : java.util.List.of(Map.entry("demo.yaml", demo), Map.entry("logowatch.yaml", template))) {
             ConfigCorruptions corruptions = new ConfigCorruptions(file.getValue(), Map.of(), Set.of(), dir);
             Path original = Files.writeString(dir.resolve("original-" + file.getKey()), corruptions.original());
-            Outcome valid = check(original);
-            assertThat(valid.exit()).as("uncorrupted %s: %s", file.getKey(), valid.err()).isZero();
+            CommandRun valid = check(original);
+            assertThat(valid.code()).as("uncorrupted %s: %s", file.getKey(), valid.err()).isZero();
             assertThat(valid.out()).contains("is valid");
 
             for (int i = 0; i < CASES_PER_FILE; i++) {
@@ -76,9 +58,9 @@ class RunCheckCorruptConfigTest {
                     continue;
                 }
                 Path config = Files.writeString(dir.resolve("case-" + i + "-" + file.getKey()), c.yaml());
-                Outcome outcome = check(config);
+                CommandRun outcome = check(config);
                 String where = file.getKey() + " " + c;
-                assertThat(outcome.exit()).as(where).isEqualTo(Main.EXIT_USAGE);
+                assertThat(outcome.code()).as(where).isEqualTo(Main.EXIT_USAGE);
                 assertThat(outcome.err()).as(where).contains("is not usable").contains("  " + c.key() + ":")
                         .contains(config.toString()).doesNotContain("Exception").doesNotContain("\tat ");
                 assertThat(outcome.out()).as(where).doesNotContain("is valid");
