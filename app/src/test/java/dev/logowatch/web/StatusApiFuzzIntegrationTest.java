@@ -1,8 +1,6 @@
 package dev.logowatch.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.logowatch.config.Secret;
-import dev.logowatch.config.WebConfig;
 import dev.logowatch.detect.Box;
 import dev.logowatch.web.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
@@ -11,12 +9,10 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -75,8 +71,7 @@ class StatusApiFuzzIntegrationTest {
         east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 1, 64, 48),
                 List.of(WebFixtures.detection("east", "nike", 1, new Box(4, 4, 40, 40)))));
         board.detection(WebFixtures.detection("east", "nike", 1, new Box(4, 4, 40, 40)));
-        server = StatusServer.start(new WebConfig("127.0.0.1", 0,
-                Optional.of(new Secret("web.auth-token-file", Path.of("/dev/null"), TOKEN))), board, meters);
+        server = WebFixtures.serve(board, meters, TOKEN);
         int port = server.port();
 
         Random random = new Random(SEED);

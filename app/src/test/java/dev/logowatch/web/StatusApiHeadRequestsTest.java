@@ -1,7 +1,5 @@
 package dev.logowatch.web;
 
-import dev.logowatch.config.Secret;
-import dev.logowatch.config.WebConfig;
 import dev.logowatch.detect.Box;
 import dev.logowatch.web.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
@@ -13,13 +11,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,9 +39,7 @@ class StatusApiHeadRequestsTest {
         east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 4, 320, 240),
                 List.of(WebFixtures.detection("east", "nike", 4, new Box(10, 10, 90, 70)))));
         board.detection(WebFixtures.detection("east", "nike", 4, new Box(10, 10, 90, 70)));
-        Optional<Secret> token = withToken
-                ? Optional.of(new Secret("web.auth-token-file", Path.of("/dev/null"), TOKEN)) : Optional.empty();
-        server = StatusServer.start(new WebConfig("127.0.0.1", 0, token), board, meters);
+        server = WebFixtures.serve(board, meters, withToken ? TOKEN : null);
         return server.port();
     }
 

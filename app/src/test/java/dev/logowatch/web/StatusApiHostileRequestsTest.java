@@ -1,8 +1,6 @@
 package dev.logowatch.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.logowatch.config.Secret;
-import dev.logowatch.config.WebConfig;
 import dev.logowatch.detect.Box;
 import dev.logowatch.web.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
@@ -12,7 +10,6 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -41,9 +38,7 @@ class StatusApiHostileRequestsTest {
         board = StatusBoard.create("venue-9", "1.0");
         DeviceMeters meters = DeviceMeters.create(board);
         meters.stream(board.stream("east", "East stand", "rtsp://cam:***@127.0.0.1/s"));
-        Optional<Secret> token = withToken
-                ? Optional.of(new Secret("web.auth-token-file", Path.of("/dev/null"), TOKEN)) : Optional.empty();
-        server = StatusServer.start(new WebConfig("127.0.0.1", 0, token), board, meters);
+        server = WebFixtures.serve(board, meters, withToken ? TOKEN : null);
         return server.port();
     }
 
