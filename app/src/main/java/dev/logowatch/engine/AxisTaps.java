@@ -1,5 +1,7 @@
 package dev.logowatch.engine;
 
+import java.util.Arrays;
+
 /**
  * Resampling weights along one axis: for each output pixel, the run of source pixels it
  * reads and their weights. The filter is a triangle (bilinear) that widens with the
@@ -13,6 +15,12 @@ final class AxisTaps {
     /** One past the last output pixel that shows source content. */
     int end;
     int stride;
+    /**
+     * Taps every output pixel reads, once {@link #pad} made them all the same; 0 before. A fixed
+     * count lets the horizontal pass run a loop without a data-dependent branch per pixel.
+     */
+    int taps;
+    private int sourceLimit;
     int[] first = new int[0];
     int[] count = new int[0];
     float[] weights = new float[0];
@@ -27,6 +35,7 @@ final class AxisTaps {
      */
     void compute(int outputSize, int offset, int contentSize, double sourceStart, double sourceSpan,
                  int sourceLimit) {
+        this.sourceLimit = sourceLimit;
         start = Math.max(0, offset);
         end = Math.min(outputSize, offset + contentSize);
         int n = Math.max(0, end - start);
@@ -75,6 +84,38 @@ final class AxisTaps {
             first[i] = firstUsed;
             count[i] = used;
         }
+        taps = 0;
+    }
+
+    /**
+     * Gives every output pixel the same number of taps, the most any reads, by adding taps of
+     * weight zero after its run (or before it, at the source's far edge). Each output value is
+     * the same, bit for bit: the added products are zero and the real ones keep their order.
+     * A run never holds more pixels than the source has, so there is always room.
+     */
+    void pad() {
+        int n = size();
+        int most = 0;
+        for (int i = 0; i < n; i++) {
+            most = Math.max(most, count[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            int used = count[i];
+            if (used == most) {
+                continue;
+            }
+            int base = i * stride;
+            int from = Math.min(first[i], sourceLimit - most);
+            int shift = first[i] - from;
+            if (shift > 0) {
+                System.arraycopy(weights, base, weights, base + shift, used);
+                Arrays.fill(weights, base, base + shift, 0f);
+            }
+            Arrays.fill(weights, base + shift + used, base + most, 0f);
+            first[i] = from;
+            count[i] = most;
+        }
+        taps = most;
     }
 
     int size() {

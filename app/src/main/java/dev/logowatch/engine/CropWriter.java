@@ -96,6 +96,7 @@ final class CropWriter {
             default -> throw new IllegalStateException("unhandled resize " + input.resize());
         }
         columns.compute(width, left, contentWidth, region.x1(), cw, image.width());
+        columns.pad();
         rows.compute(height, top, contentHeight, region.y1(), ch, image.height());
         int outRows = rows.size();
         int from = (int) ((long) outRows * part / parts);
@@ -109,7 +110,9 @@ final class CropWriter {
      * Separable resampling, output row by output row: the source rows it reads are filtered
      * across into the ring (each source row once), then combined down into the planes. The ring
      * holds as many rows as one output row can read, so it stays in the first-level cache
-     * instead of a whole crop's worth of filtered rows going through memory.
+     * instead of a whole crop's worth of filtered rows going through memory. Ring rows are
+     * planar (all blue, all green, all red), so combining them down into the tensor's planes
+     * reads and writes contiguously, which the JIT vectorises.
      */
     private void resample(BgrImage image, float[] data, int base, int fromRow, int toRow) {
         int outCols = columns.size();
@@ -122,17 +125,13 @@ final class CropWriter {
         if (ring.length < slots * rowLength) {
             ring = new float[slots * rowLength];
         }
-        if (accumulator.length < rowLength) {
-            accumulator = new float[rowLength];
+        if (accumulator.length < outCols) {
+            accumulator = new float[outCols];
         }
         byte[] src = image.pixels();
         int srcStride = image.width() * 3;
         int width = input.width();
         int plane = width * input.height();
-        // Tensor channel c reads interleaved byte 2 - c for RGB models, byte c for BGR ones.
-        int firstByte = rgb ? 2 : 0;
-        int lastByte = rgb ? 0 : 2;
-        float[] acc = accumulator;
         float[] filtered = ring;
         int nextRow = 0;
         for (int j = fromRow; j < toRow; j++) {
@@ -145,62 +144,179 @@ final class CropWriter {
             }
             nextRow = Math.max(nextRow, first + n);
             int w0 = j * rows.stride;
-            float w = rows.weights[w0];
-            int t = (first % slots) * rowLength;
-            for (int i = 0; i < rowLength; i++) {
-                acc[i] = w * filtered[t + i];
-            }
-            for (int k = 1; k < n; k++) {
-                w = rows.weights[w0 + k];
-                t = ((first + k) % slots) * rowLength;
-                for (int i = 0; i < rowLength; i++) {
-                    acc[i] += w * filtered[t + i];
-                }
-            }
             int out = base + (rows.start + j) * width + columns.start;
-            for (int i = 0, a = 0; i < outCols; i++, a += 3) {
-                data[out + i] = acc[a + firstByte] * mul[0] + add[0];
-                data[out + plane + i] = acc[a + 1] * mul[1] + add[1];
-                data[out + 2 * plane + i] = acc[a + lastByte] * mul[2] + add[2];
+            for (int c = 0; c < 3; c++) {
+                // Tensor channel c is the ring's plane 2 - c (R, G, B) for RGB models, plane c for BGR ones.
+                int channel = (rgb ? 2 - c : c) * outCols;
+                combineDown(filtered, first, n, w0, slots, rowLength, channel, outCols, data, out + c * plane,
+                        mul[c], add[c]);
             }
         }
     }
 
-    /** One source row filtered across into {@code ring} at {@code t}, interleaved B, G, R. */
+    /**
+     * One channel of one output row: {@code n} ring rows weighted and summed, then normalised
+     * into the tensor. The one- and two-row cases (enlarging, and the last rows of a crop) skip
+     * the accumulator; the sums are formed in the same order, so every case gives the same bits.
+     */
+    private void combineDown(float[] filtered, int first, int n, int w0, int slots, int rowLength, int channel,
+                             int outCols, float[] data, int out, float m, float b) {
+        float[] weights = rows.weights;
+        int t0 = (first % slots) * rowLength + channel;
+        float u = weights[w0];
+        if (n == 1) {
+            for (int i = 0; i < outCols; i++) {
+                data[out + i] = u * filtered[t0 + i] * m + b;
+            }
+            return;
+        }
+        int t1 = ((first + 1) % slots) * rowLength + channel;
+        float v = weights[w0 + 1];
+        if (n == 2) {
+            for (int i = 0; i < outCols; i++) {
+                data[out + i] = (u * filtered[t0 + i] + v * filtered[t1 + i]) * m + b;
+            }
+            return;
+        }
+        float[] acc = accumulator;
+        for (int i = 0; i < outCols; i++) {
+            acc[i] = u * filtered[t0 + i] + v * filtered[t1 + i];
+        }
+        for (int k = 2; k < n; k++) {
+            float w = weights[w0 + k];
+            int t = ((first + k) % slots) * rowLength + channel;
+            for (int i = 0; i < outCols; i++) {
+                acc[i] += w * filtered[t + i];
+            }
+        }
+        for (int i = 0; i < outCols; i++) {
+            data[out + i] = acc[i] * m + b;
+        }
+    }
+
+    /**
+     * One source row filtered across into {@code ring} at {@code t}: a blue, a green and a red
+     * plane. With a fixed tap count the common counts are written out, so the loop over output
+     * pixels has no branch that depends on the pixel.
+     */
     private void filterAcross(byte[] src, int rowBase, int t, int outCols) {
+        switch (columns.taps) {
+            case 2 -> filterAcross2(src, rowBase, t, outCols);
+            case 3 -> filterAcross3(src, rowBase, t, outCols);
+            case 4 -> filterAcross4(src, rowBase, t, outCols);
+            case 5 -> filterAcross5(src, rowBase, t, outCols);
+            default -> filterAcrossAny(src, rowBase, t, outCols);
+        }
+    }
+
+    private void filterAcross2(byte[] src, int rowBase, int t, int outCols) {
         int[] colFirst = columns.first;
-        int[] colCount = columns.count;
-        float[] colWeights = columns.weights;
-        int colStride = columns.stride;
+        float[] cw = columns.weights;
+        int stride = columns.stride;
         float[] filtered = ring;
+        int green = t + outCols;
+        int red = t + 2 * outCols;
         for (int i = 0; i < outCols; i++) {
             int p = rowBase + colFirst[i] * 3;
-            int w0 = i * colStride;
-            int n = colCount[i];
-            float b;
-            float g;
-            float r;
-            if (n == 2) {
-                // Enlarging reads two source pixels per output pixel; unrolled, it is the common case.
-                float u = colWeights[w0];
-                float v = colWeights[w0 + 1];
-                b = u * (src[p] & 0xff) + v * (src[p + 3] & 0xff);
-                g = u * (src[p + 1] & 0xff) + v * (src[p + 4] & 0xff);
-                r = u * (src[p + 2] & 0xff) + v * (src[p + 5] & 0xff);
-            } else {
-                b = 0;
-                g = 0;
-                r = 0;
-                for (int k = 0; k < n; k++, p += 3) {
-                    float w = colWeights[w0 + k];
-                    b += w * (src[p] & 0xff);
-                    g += w * (src[p + 1] & 0xff);
-                    r += w * (src[p + 2] & 0xff);
-                }
+            int w = i * stride;
+            float u = cw[w];
+            float v = cw[w + 1];
+            filtered[t + i] = u * (src[p] & 0xff) + v * (src[p + 3] & 0xff);
+            filtered[green + i] = u * (src[p + 1] & 0xff) + v * (src[p + 4] & 0xff);
+            filtered[red + i] = u * (src[p + 2] & 0xff) + v * (src[p + 5] & 0xff);
+        }
+    }
+
+    private void filterAcross3(byte[] src, int rowBase, int t, int outCols) {
+        int[] colFirst = columns.first;
+        float[] cw = columns.weights;
+        int stride = columns.stride;
+        float[] filtered = ring;
+        int green = t + outCols;
+        int red = t + 2 * outCols;
+        for (int i = 0; i < outCols; i++) {
+            int p = rowBase + colFirst[i] * 3;
+            int w = i * stride;
+            float u = cw[w];
+            float v = cw[w + 1];
+            float x = cw[w + 2];
+            filtered[t + i] = u * (src[p] & 0xff) + v * (src[p + 3] & 0xff) + x * (src[p + 6] & 0xff);
+            filtered[green + i] = u * (src[p + 1] & 0xff) + v * (src[p + 4] & 0xff) + x * (src[p + 7] & 0xff);
+            filtered[red + i] = u * (src[p + 2] & 0xff) + v * (src[p + 5] & 0xff) + x * (src[p + 8] & 0xff);
+        }
+    }
+
+    private void filterAcross4(byte[] src, int rowBase, int t, int outCols) {
+        int[] colFirst = columns.first;
+        float[] cw = columns.weights;
+        int stride = columns.stride;
+        float[] filtered = ring;
+        int green = t + outCols;
+        int red = t + 2 * outCols;
+        for (int i = 0; i < outCols; i++) {
+            int p = rowBase + colFirst[i] * 3;
+            int w = i * stride;
+            float u = cw[w];
+            float v = cw[w + 1];
+            float x = cw[w + 2];
+            float y = cw[w + 3];
+            filtered[t + i] = u * (src[p] & 0xff) + v * (src[p + 3] & 0xff) + x * (src[p + 6] & 0xff)
+                    + y * (src[p + 9] & 0xff);
+            filtered[green + i] = u * (src[p + 1] & 0xff) + v * (src[p + 4] & 0xff) + x * (src[p + 7] & 0xff)
+                    + y * (src[p + 10] & 0xff);
+            filtered[red + i] = u * (src[p + 2] & 0xff) + v * (src[p + 5] & 0xff) + x * (src[p + 8] & 0xff)
+                    + y * (src[p + 11] & 0xff);
+        }
+    }
+
+    private void filterAcross5(byte[] src, int rowBase, int t, int outCols) {
+        int[] colFirst = columns.first;
+        float[] cw = columns.weights;
+        int stride = columns.stride;
+        float[] filtered = ring;
+        int green = t + outCols;
+        int red = t + 2 * outCols;
+        for (int i = 0; i < outCols; i++) {
+            int p = rowBase + colFirst[i] * 3;
+            int w = i * stride;
+            float u = cw[w];
+            float v = cw[w + 1];
+            float x = cw[w + 2];
+            float y = cw[w + 3];
+            float z = cw[w + 4];
+            filtered[t + i] = u * (src[p] & 0xff) + v * (src[p + 3] & 0xff) + x * (src[p + 6] & 0xff)
+                    + y * (src[p + 9] & 0xff) + z * (src[p + 12] & 0xff);
+            filtered[green + i] = u * (src[p + 1] & 0xff) + v * (src[p + 4] & 0xff) + x * (src[p + 7] & 0xff)
+                    + y * (src[p + 10] & 0xff) + z * (src[p + 13] & 0xff);
+            filtered[red + i] = u * (src[p + 2] & 0xff) + v * (src[p + 5] & 0xff) + x * (src[p + 8] & 0xff)
+                    + y * (src[p + 11] & 0xff) + z * (src[p + 14] & 0xff);
+        }
+    }
+
+    /** Any other number of taps. */
+    private void filterAcrossAny(byte[] src, int rowBase, int t, int outCols) {
+        int[] colFirst = columns.first;
+        int n = columns.taps;
+        float[] cw = columns.weights;
+        int stride = columns.stride;
+        float[] filtered = ring;
+        int green = t + outCols;
+        int red = t + 2 * outCols;
+        for (int i = 0; i < outCols; i++) {
+            int p = rowBase + colFirst[i] * 3;
+            int w = i * stride;
+            float b = 0;
+            float g = 0;
+            float r = 0;
+            for (int k = 0; k < n; k++, p += 3) {
+                float weight = cw[w + k];
+                b += weight * (src[p] & 0xff);
+                g += weight * (src[p + 1] & 0xff);
+                r += weight * (src[p + 2] & 0xff);
             }
-            filtered[t++] = b;
-            filtered[t++] = g;
-            filtered[t++] = r;
+            filtered[t + i] = b;
+            filtered[green + i] = g;
+            filtered[red + i] = r;
         }
     }
 

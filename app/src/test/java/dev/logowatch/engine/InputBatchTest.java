@@ -298,9 +298,12 @@ class InputBatchTest {
     @Test
     void largeAndSmallCropsMatchTheFilterWrittenOutInTwoDimensions() {
         BgrImage image = noise(400, 300, 3);
-        InputBatch batch = new InputBatch(raw(16, 24, ModelManifest.Resize.STRETCH), 3);
-        // Shrinking 19x and 12x (many taps per output row), enlarging 2x, and off-pixel edges.
-        Box[] crops = {new Box(0, 0, 400, 300), new Box(10, 20, 298, 212), new Box(100.5, 50.25, 112.5, 58.25)};
+        InputBatch batch = new InputBatch(raw(16, 24, ModelManifest.Resize.STRETCH), 6);
+        // Shrinking 19x and 12x (many taps per output row), enlarging 2x, and off-pixel edges;
+        // then 1.4x, 1.9x and 2.25x across (3, 4 and 5 taps, the written-out cases), the last
+        // against the image's right and bottom edges, where short runs get their zero taps first.
+        Box[] crops = {new Box(0, 0, 400, 300), new Box(10, 20, 298, 212), new Box(100.5, 50.25, 112.5, 58.25),
+            new Box(7.3, 11, 40.9, 30), new Box(200, 100, 245.6, 140), new Box(346, 250, 400, 300)};
         for (Box crop : crops) {
             batch.add(image, crop);
         }
