@@ -4,8 +4,8 @@
 #
 #   1. detector frames: renders the first chunk (250 frames) again and compares it, byte for
 #      byte and box for box, with the recorded frames;
-#   2. embedder views: renders the first --brands brands twice and compares the two (a
-#      partial render cannot equal the recorded one: look-alike pairs depend on all brands);
+#   2. embedder views: renders the first --brands brands of the recorded views again, each
+#      with the look-alikes the record names for it, and compares them byte for byte;
 #   3. both trainings: runs the first --steps steps again from the ImageNet start on the
 #      recorded data with the recorded run's settings (same schedule, same threads) and
 #      compares every logged loss and learning rate with the recorded log.
@@ -16,7 +16,7 @@
 # Usage: training/reproduce.sh [--steps N] [--brands N] [--work DIR] [--seed N] [--keep DIR]
 #   --steps N    training steps to re-run for each model (default 100; the logs have a line
 #                every 20 steps)
-#   --brands N   brands of the embedder views to render twice (default 40)
+#   --brands N   brands of the embedder views to render again (default 40)
 #   --work DIR   where train.sh worked (default ~/.cache/logowatch)
 #   --keep DIR   write the new data and runs there and keep them (default: a temporary folder)
 # Exit: 0 all identical, 1 something differs (printed), 2 usage or a recorded run missing.
@@ -82,18 +82,32 @@ sys.exit(0 if ok else 1)
 PY
 then report same "detector frames"; else report DIFFERENT "detector frames"; fi
 
-echo "reproduce.sh: embedder views, first $brands brands rendered twice"
-for copy in a b; do
-  "$python" "$here/embedder/prerender.py" --out "$tmp/views-$copy" --limit "$brands" --seed "$seed" \
-    --frames "$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["plan"]["frames"])' "$views_dir/views.json")" \
-    > "$tmp/views-$copy.out"
-done
-if cmp -s "$tmp/views-a/views.u8" "$tmp/views-b/views.u8" && "$python" - "$tmp/views-a" "$tmp/views-b" <<'PY'
+echo "reproduce.sh: embedder views, first $brands brands, against $views_dir"
+if "$python" - "$here" "$views_dir" "$brands" <<'PY'
+import json
 import sys
 import numpy as np
-a, b = (np.load(f"{d}/views.npz") for d in sys.argv[1:3])
-print(f"  {len(a['label'])} views each")
-sys.exit(0 if all(np.array_equal(a[k], b[k]) for k in a.files) else 1)
+sys.path.insert(0, sys.argv[1])
+from synth.icons import IconSet
+from embedder import backgrounds_split, views
+from embedder.preprocess import SIZE
+record, count = sys.argv[2], int(sys.argv[3])
+meta = json.load(open(f"{record}/views.json"))
+index = np.load(f"{record}/views.npz")
+data = np.memmap(f"{record}/views.u8", np.uint8, mode="r").reshape(-1, SIZE, SIZE, 3)
+icons = IconSet()
+backgrounds = backgrounds_split.pool("train")
+plan = views.ViewPlan(**meta["plan"])
+differ = []
+total = 0
+for i, slug in enumerate(meta["brands"][:count]):
+    new = views.brand_views(icons, slug, meta["neighbours"].get(slug, []), backgrounds, meta["seed"], plan)
+    rows = np.nonzero(index["origin"] == i)[0]
+    total += len(rows)
+    if len(new) != len(rows) or not all(np.array_equal(np.asarray(v[0]), data[r]) for v, r in zip(new, rows)):
+        differ.append(slug)
+print(f"  {total} recorded views of {count} brands; brands whose views differ: {len(differ)} {' '.join(differ)}")
+sys.exit(1 if differ else 0)
 PY
 then report same "embedder views"; else report DIFFERENT "embedder views"; fi
 

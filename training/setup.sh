@@ -46,15 +46,8 @@ target=$cache/$SIMPLE_ICONS_VERSION
 if [[ -f $target/data/simple-icons.json && -d $target/icons ]]; then
   echo "setup.sh: simple-icons $SIMPLE_ICONS_VERSION present in $target"
 else
-  command -v npm >/dev/null || { echo "setup.sh: npm not found; it is needed to fetch simple-icons" >&2; exit 1; }
   echo "setup.sh: fetching simple-icons $SIMPLE_ICONS_VERSION with npm pack into $target"
-  mkdir -p "$cache"
-  work=$(mktemp -d "$cache/.fetch.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
-  (cd "$work" && npm pack --silent "simple-icons@$SIMPLE_ICONS_VERSION" >/dev/null)
-  tar -xzf "$work/simple-icons-$SIMPLE_ICONS_VERSION.tgz" -C "$work"
-  rm -rf "$target"
-  mv "$work/package" "$target"
+  "$(dirname "$0")/npm-unpack.sh" simple-icons "$SIMPLE_ICONS_VERSION" "$target"
 fi
 # Scripts look for <cache>/current; it names the pinned version.
 ln -sfn "$SIMPLE_ICONS_VERSION" "$cache/current"

