@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A static file server on 127.0.0.1 like nginx with {@code etag on}: serves a folder,
@@ -36,6 +37,8 @@ final class StaticServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<Request> log = new ArrayList<>();
+    /** Requests being answered; guarded by {@code this}. */
+    private int answering;
     private final Map<String, HttpHandler> overrides = new ConcurrentHashMap<>();
     private volatile String requiredToken;
 
@@ -80,7 +83,12 @@ final class StaticServer implements AutoCloseable {
         this.requiredToken = token;
     }
 
+    /**
+     * The requests answered so far. A client can hold its response before the handler has
+     * logged it, so this first waits (up to 5 s) for requests still being answered.
+     */
     synchronized List<Request> requests() {
+        awaitAnswered();
         return List.copyOf(log);
     }
 
@@ -93,14 +101,35 @@ final class StaticServer implements AutoCloseable {
         return requests().stream().filter(r -> r.path().equals("/manifest.json")).toList();
     }
 
+    /** Clears the log, once the requests being answered are in it. */
     synchronized void forget() {
+        awaitAnswered();
         log.clear();
     }
 
+    private void awaitAnswered() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (answering > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        synchronized (this) {
+            answering++;
+        }
         String path = exchange.getRequestURI().getPath();
         Optional<String> auth = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization"));
-        int status;
+        int status = -1; // stays -1 when the handler failed before answering
         try {
             HttpHandler override = overrides.get(path);
             if (requiredToken != null && !auth.equals(Optional.of("Bearer " + requiredToken))) {
@@ -113,10 +142,15 @@ final class StaticServer implements AutoCloseable {
                 status = serveFile(exchange, path);
             }
         } finally {
-            exchange.close();
-        }
-        synchronized (this) {
-            log.add(new Request(path, status, auth));
+            try {
+                exchange.close();
+            } finally {
+                synchronized (this) {
+                    log.add(new Request(path, status, auth));
+                    answering--;
+                    notifyAll();
+                }
+            }
         }
     }
 
