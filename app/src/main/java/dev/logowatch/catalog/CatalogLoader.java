@@ -1,6 +1,8 @@
 package dev.logowatch.catalog;
 
 import dev.logowatch.config.CatalogConfig.Aggregation;
+import dev.logowatch.config.ImagesConfig;
+import dev.logowatch.image.ImageFile;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -11,15 +13,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Reads a catalog folder ({@code <catalog>/<brand>/*.png|jpg|jpeg} plus an optional
+ * Reads a catalog folder ({@code <catalog>/<brand>/*.png|jpg|…} plus an optional
  * {@code <catalog>/<brand>/brand.json}) into a {@link Catalog} and a {@link CatalogReport}.
  *
  * <p>Catalogs are made by people and pushed to many devices, so bad content never stops a
@@ -35,13 +35,13 @@ import java.util.stream.Stream;
  */
 public final class CatalogLoader {
     private static final System.Logger LOG = System.getLogger(CatalogLoader.class.getName());
-    private static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg");
     /** Images decoded at once; bounds memory on the device, the embedder batches within. */
     private static final int BATCH = 16;
 
     private final ReferenceEmbedder embedder;
     private final Aggregation aggregation;
     private final Optional<Path> cacheDir;
+    private final ImagesConfig limits;
 
     /** The loaded catalog and what was found on the way. */
     public record Result(Catalog catalog, CatalogReport report) {
@@ -51,9 +51,16 @@ public final class CatalogLoader {
      * @param cacheDir folder for the embedding cache, created when needed; empty to embed every time
      */
     public CatalogLoader(ReferenceEmbedder embedder, Aggregation aggregation, Optional<Path> cacheDir) {
+        this(embedder, aggregation, cacheDir, ImagesConfig.DEFAULT);
+    }
+
+    /** @param limits what a reference image file must be to be used (see {@link ImagesConfig}) */
+    public CatalogLoader(ReferenceEmbedder embedder, Aggregation aggregation, Optional<Path> cacheDir,
+                         ImagesConfig limits) {
         this.embedder = Objects.requireNonNull(embedder, "embedder");
         this.aggregation = Objects.requireNonNull(aggregation, "aggregation");
         this.cacheDir = Objects.requireNonNull(cacheDir, "cacheDir");
+        this.limits = Objects.requireNonNull(limits, "limits");
     }
 
     /**
@@ -63,7 +70,7 @@ public final class CatalogLoader {
      */
     public Result load(Path dir) throws IOException {
         List<CatalogReport.Problem> problems = new ArrayList<>();
-        List<BrandFolder> folders = scan(dir, problems);
+        List<BrandFolder> folders = scan(dir, limits, problems);
         String version = version(folders);
         String model = embedder.modelSha256();
 
@@ -137,7 +144,8 @@ public final class CatalogLoader {
                               int embedded, int fromCache) {
     }
 
-    private static List<BrandFolder> scan(Path dir, List<CatalogReport.Problem> problems) throws IOException {
+    private static List<BrandFolder> scan(Path dir, ImagesConfig limits, List<CatalogReport.Problem> problems)
+            throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("catalog folder " + dir + " does not exist or is not a folder");
         }
@@ -153,12 +161,13 @@ public final class CatalogLoader {
                         + "letters, digits, '-', '_' and '.' (at most 100)"));
                 continue;
             }
-            folders.add(scanBrand(entry, id, problems));
+            folders.add(scanBrand(entry, id, limits, problems));
         }
         return folders;
     }
 
-    private static BrandFolder scanBrand(Path folder, String id, List<CatalogReport.Problem> problems) {
+    private static BrandFolder scanBrand(Path folder, String id, ImagesConfig limits,
+                                         List<CatalogReport.Problem> problems) {
         Path settings = folder.resolve(BrandSettings.FILE);
         Brand brand = BrandSettings.read(id, settings, id + "/" + BrandSettings.FILE, problems);
         String settingsSha = "-";
@@ -181,11 +190,11 @@ public final class CatalogLoader {
                 if (Files.isDirectory(file)) {
                     skipped.add(skip(name, "subfolder ignored; reference images go directly in the brand folder",
                             problems));
-                } else if (!EXTENSIONS.contains(extension(fileName))) {
-                    skipped.add(skip(name, "not a .png, .jpg or .jpeg file", problems));
+                } else if (!ImageFile.hasImageName(fileName)) {
+                    skipped.add(skip(name, "not a " + ImageFile.EXTENSION_LIST + " file", problems));
                 } else {
                     try {
-                        images.add(ReferenceImage.probe(file, name));
+                        images.add(ReferenceImage.probe(file, name, limits));
                     } catch (ReferenceImage.Unusable e) {
                         skipped.add(skip(name, e.getMessage(), problems));
                     }
@@ -221,7 +230,7 @@ public final class CatalogLoader {
         int embedded = 0;
         for (ReferenceImage image : missing.values()) {
             try {
-                pixels.add(image.decode());
+                pixels.add(image.decode(limits));
                 batch.add(image);
             } catch (ReferenceImage.Unusable e) {
                 failedSha.put(image.sha256(), e.getMessage());
@@ -302,10 +311,5 @@ public final class CatalogLoader {
         try (Stream<Path> s = Files.list(dir)) {
             return s.sorted().toList();
         }
-    }
-
-    private static String extension(String fileName) {
-        int dot = fileName.lastIndexOf('.');
-        return dot < 0 ? "" : fileName.substring(dot + 1).toLowerCase(Locale.ROOT);
     }
 }

@@ -6,9 +6,11 @@ import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.eval.Dataset;
 import dev.logowatch.eval.Evaluation;
 import dev.logowatch.eval.Images;
+import dev.logowatch.image.ImageFile;
 import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.pipeline.Models;
 import dev.logowatch.pipeline.Recognizer;
+import dev.logowatch.source.Frame;
 import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import picocli.CommandLine.Command;
@@ -26,7 +28,9 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Measures recognition accuracy on a labelled dataset (DATASET/catalog, DATASET/images, "
                 + "DATASET/labels.jsonl) with the models and matching settings of --config: image- and box-level "
-                + "precision, recall and F1 per brand and overall, a threshold sweep, and similarity distributions."})
+                + "precision, recall and F1 per brand and overall, a threshold sweep, and similarity distributions. "
+                + "Images that cannot be read are skipped and listed with the reason; the exit status is 1 only "
+                + "when no image could be evaluated."})
 final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DATASET", description = "Dataset folder.")
     private Path dataset;
@@ -62,7 +66,16 @@ final class EvalCommand implements Callable<Integer> {
             Progress progress = new Progress("eval", data.items().size());
             long sequence = 0;
             for (Dataset.Item item : data.items()) {
-                evaluation.add(item, recognizer.recognize(Images.frame(item.image(), "eval", sequence++)));
+                Frame frame;
+                try {
+                    frame = Images.frame(item.image(), loaded.images(), "eval", sequence++);
+                } catch (ImageFile.Refused e) {
+                    evaluation.skip(item, e.getMessage());
+                    System.err.println("logowatch eval: skipped " + item.name() + ": " + e.getMessage());
+                    progress.step();
+                    continue;
+                }
+                evaluation.add(item, recognizer.recognize(frame));
                 progress.step();
             }
             progress.done();
@@ -71,6 +84,11 @@ final class EvalCommand implements Callable<Integer> {
             if (reportJson != null) {
                 Files.writeString(reportJson, evaluation.toJson(seconds).toPrettyString() + "\n");
                 System.err.println("report written to " + reportJson);
+            }
+            if (evaluation.images() == 0) {
+                System.err.println("logowatch eval: none of the " + data.items().size()
+                        + " labelled images could be read; nothing was evaluated");
+                return Main.EXIT_FAILED;
             }
             return Main.EXIT_OK;
         } catch (Appliance.StartException | IOException e) {

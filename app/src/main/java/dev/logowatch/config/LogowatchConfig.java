@@ -18,7 +18,7 @@ import java.util.Set;
  */
 public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig> streams, ModelsConfig models,
                               ProposerConfig proposer, CatalogConfig catalog, TrackingConfig tracking,
-                              VerifyConfig verify, MqttConfig mqtt, WebConfig web) {
+                              VerifyConfig verify, MqttConfig mqtt, WebConfig web, ImagesConfig images) {
 
     /**
      * Reads and validates the file.
@@ -74,13 +74,14 @@ public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig>
         VerifyConfig verify = VerifyConfig.read(top.section("verify"));
         MqttConfig mqtt = MqttConfig.read(top.section("mqtt"), device);
         WebConfig web = WebConfig.read(top.section("web"));
+        ImagesConfig images = ImagesConfig.read(top.section("images"));
         top.rejectUnknownKeys();
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LogowatchConfig(file.toAbsolutePath().normalize(), device, List.copyOf(streams), models,
-                proposer, catalog, tracking, verify, mqtt, web);
+                proposer, catalog, tracking, verify, mqtt, web, images);
     }
 
     private static String rootCause(Throwable e) {

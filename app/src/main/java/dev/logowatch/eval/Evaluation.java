@@ -30,6 +30,8 @@ import java.util.TreeSet;
  *   <li>the similarity of each brand's best match in each image, split by whether the brand
  *   is really there ("right") or not ("wrong").</li>
  * </ul>
+ * An image that cannot be read is {@linkplain #skip skipped}: listed with its reason and
+ * left out of every figure, never scored as an image in which nothing was found.
  */
 public final class Evaluation {
     static final double BOX_IOU = 0.5;
@@ -46,6 +48,11 @@ public final class Evaluation {
     private final long[] right = new long[BINS];
     private final long[] wrong = new long[BINS];
     private int images;
+    private final List<Skipped> skipped = new ArrayList<>();
+
+    /** A test image left out of the figures, and why. */
+    public record Skipped(String image, String reason) {
+    }
 
     /** @param margin the configured margin over the runner-up brand, kept fixed in the sweep */
     public Evaluation(double margin) {
@@ -142,6 +149,15 @@ public final class Evaluation {
         return new Counts(tp, fp, open.size());
     }
 
+    /** Leaves a labelled image out: it could not be read. */
+    public void skip(Dataset.Item item, String reason) {
+        skipped.add(new Skipped(item.name(), reason));
+    }
+
+    public List<Skipped> skipped() {
+        return List.copyOf(skipped);
+    }
+
     public Counts image() {
         return image;
     }
@@ -182,6 +198,10 @@ public final class Evaluation {
             w.add(wrong[i]);
         }
         root.put("images", images);
+        ArrayNode skippedNode = root.putArray("skipped");
+        for (Skipped s : skipped) {
+            skippedNode.addObject().put("image", s.image()).put("reason", s.reason());
+        }
         root.put("seconds", round(seconds));
         return root;
     }
@@ -200,7 +220,9 @@ public final class Evaluation {
     /** The report as text for the terminal. */
     public String toText(double seconds) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%d images in %.1f s%n%n", images, seconds));
+        out.append(String.format(Locale.ROOT, "%d images in %.1f s", images, seconds));
+        out.append(skipped.isEmpty() ? String.format("%n%n")
+                : String.format(Locale.ROOT, "; %d skipped, not counted (listed at the end)%n%n", skipped.size()));
         out.append(String.format(Locale.ROOT, "%-24s %9s %9s %9s %6s %6s %6s%n", "", "precision", "recall", "F1",
                 "TP", "FP", "FN"));
         out.append(row("overall (image)", image));
@@ -221,6 +243,12 @@ public final class Evaluation {
             if (right[i] + wrong[i] > 0) {
                 out.append(String.format(Locale.ROOT, "  %.2f–%.2f %6d %6d%n", (double) i / BINS, (double) (i + 1) / BINS,
                         right[i], wrong[i]));
+            }
+        }
+        if (!skipped.isEmpty()) {
+            out.append(String.format(Locale.ROOT, "%nskipped images (%d), not in any figure above%n", skipped.size()));
+            for (Skipped s : skipped) {
+                out.append("  ").append(s.image()).append(": ").append(s.reason()).append(System.lineSeparator());
             }
         }
         return out.toString();

@@ -120,11 +120,19 @@ public final class Models implements AutoCloseable {
             CatalogReport report = result.report();
             show(board, new StatusBoard.CatalogStatus(result.catalog().version(), result.catalog().size(), "loaded",
                     report.excludedBrands().isEmpty() ? Optional.empty()
-                            : Optional.of(report.excludedBrands().size() + " brand(s) excluded, see the log")));
+                            : Optional.of(excluded(report))));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "catalog " + dir + " not loaded: " + describe(e));
             show(board, new StatusBoard.CatalogStatus("none", 0, "failed", Optional.of(describe(e))));
         }
+    }
+
+    /** Names the excluded brands, so the page says which sponsors are not being watched. */
+    static String excluded(CatalogReport report) {
+        List<String> ids = report.excludedBrands();
+        int shown = Math.min(10, ids.size());
+        return ids.size() + " brand(s) excluded, no usable reference image: " + String.join(", ", ids.subList(0, shown))
+                + (ids.size() > shown ? ", …" : "") + " (reasons in the log and in 'logowatch catalog inspect')";
     }
 
     /** A loader that embeds references with this device's embedder. */
@@ -142,7 +150,7 @@ public final class Models implements AutoCloseable {
             }
         };
         return new CatalogLoader(references, config.catalog().aggregation(),
-                Optional.of(config.device().stateDir().resolve("embedding-cache")));
+                Optional.of(config.device().stateDir().resolve("embedding-cache")), config.images());
     }
 
     private static void show(StatusBoard board, StatusBoard.ModelStatus status) {

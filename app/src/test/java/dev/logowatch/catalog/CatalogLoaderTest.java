@@ -90,10 +90,10 @@ class CatalogLoaderTest {
         CatalogReport.BrandEntry acme = result.report().brands().get(0);
         assertThat(acme.used()).containsExactly("acme/good.png");
         assertThat(acme.skipped()).extracting(CatalogReport.Problem::toString).containsExactlyInAnyOrder(
-                "acme/dot.png: skipped: too small (1x1 px; at least 8x8 needed)",
+                "acme/dot.png: skipped: too small to hold a logo (1x1 px; at least 16x16, images.min-side)",
                 "acme/empty.png: skipped: empty file (0 bytes)",
-                "acme/notes.png: skipped: not a PNG or JPEG image",
-                "acme/readme.txt: skipped: not a .png, .jpg or .jpeg file");
+                "acme/notes.png: skipped: a text file, not an image",
+                "acme/readme.txt: skipped: not a .png, .jpg, .jpeg, .gif, .bmp or .webp file");
         assertThat(result.report().imagesSkipped()).isEqualTo(4);
         assertThat(result.catalog().brand("acme")).isPresent();
         assertThat(embedder.images()).isEqualTo(1);
@@ -107,7 +107,7 @@ class CatalogLoaderTest {
         CatalogReport report = load().report();
 
         assertThat(report.brands().get(0).skipped()).extracting(CatalogReport.Problem::toString)
-                .containsExactly("acme/huge.png: skipped: too large (10000x5000 px; at most 40 megapixels)");
+                .containsExactly("acme/huge.png: skipped: too large (10000x5000 px = 50.0 megapixels; at most 40.0, images.max-megapixels)");
         assertThat(embedder.images()).isEqualTo(1);
     }
 

@@ -118,8 +118,8 @@ class CatalogCommandTest {
 
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("catalog " + dir + " cannot be published")
-                .contains("acme/tiny.png: skipped: too small (4x4 px")
-                .contains("bolt/notes.txt: skipped: not a .png, .jpg or .jpeg file")
+                .contains("acme/tiny.png: skipped: too small to hold a logo (4x4 px")
+                .contains("bolt/notes.txt: skipped: not a .png, .jpg, .jpeg, .gif, .bmp or .webp file")
                 .contains("bolt/broken.jpg: skipped:")
                 .contains("bolt/brand.json: field 'threshold' must be a number from 0 to 1");
         assertThat(out).doesNotExist();

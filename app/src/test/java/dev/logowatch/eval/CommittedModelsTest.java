@@ -123,7 +123,7 @@ class CommittedModelsTest {
                     .orElseThrow();
             long sequence = 0;
             for (Dataset.Item item : dataset.items()) {
-                evaluation.add(item, recognizer.recognize(Images.frame(item.image(), "eval", sequence++)));
+                evaluation.add(item, recognizer.recognize(Images.frame(item.image(), config.images(), "eval", sequence++)));
             }
         }
         assertThat(evaluation.images()).isEqualTo(expected.at("/dataset/images").asInt());

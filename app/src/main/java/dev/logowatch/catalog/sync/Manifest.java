@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.catalog.Brand;
 import dev.logowatch.catalog.VerifyPolicy;
+import dev.logowatch.image.ImageFile;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,8 +34,8 @@ import java.util.regex.Pattern;
  * unknown fields are ignored so servers can add some. Every file path is
  * {@code <brand id>/<file name>} relative to the manifest's URL and is also where the file
  * lands in the device's catalog folder, so paths are checked strictly: no {@code ..}, no
- * absolute paths, no backslashes, no hidden files, only {@code .png}, {@code .jpg} and
- * {@code .jpeg}.
+ * absolute paths, no backslashes, no hidden files, only the image names
+ * {@link ImageFile#EXTENSIONS} the catalog reads.
  *
  * @param version names the catalog on devices, in MQTT and on the status page; also a folder name
  * @param brands  at least one, ids unique
@@ -45,7 +46,6 @@ public record Manifest(String version, List<BrandEntry> brands) {
             .enable(SerializationFeature.INDENT_OUTPUT);
     private static final Pattern VERSION = Pattern.compile("[A-Za-z0-9_.+-]{1,100}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final Set<String> EXTENSIONS = Set.of("png", "jpg", "jpeg");
     private static final int MAX_NAME_BYTES = 200;
 
     public Manifest {
@@ -223,10 +223,8 @@ public record Manifest(String version, List<BrandEntry> brands) {
                 return Optional.of("the file name contains a control character");
             }
         }
-        int dot = name.lastIndexOf('.');
-        String extension = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
-        if (!EXTENSIONS.contains(extension)) {
-            return Optional.of("only .png, .jpg and .jpeg reference images are synced");
+        if (!ImageFile.hasImageName(name)) {
+            return Optional.of("only " + ImageFile.EXTENSION_LIST + " reference images are synced");
         }
         return Optional.empty();
     }

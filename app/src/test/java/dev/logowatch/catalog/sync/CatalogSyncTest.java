@@ -406,7 +406,7 @@ class CatalogSyncTest {
         firstFile(manifest, 1).put("sha256", Staging.sha256Hex(text)).put("size", text.length);
         serveManifest(manifest);
 
-        assertKeepsV1(sync, now(sync), "bolt/logo.png: skipped: not a PNG or JPEG image");
+        assertKeepsV1(sync, now(sync), "bolt/logo.png: skipped: a text file, not an image");
     }
 
     @Test
@@ -422,7 +422,7 @@ class CatalogSyncTest {
 
         SyncResult result = now(sync);
         assertKeepsV1(sync, result, "dot/: no usable reference image");
-        assertThat(result.error()).get().asString().contains("too small (4x4 px");
+        assertThat(result.error()).get().asString().contains("too small to hold a logo (4x4 px");
     }
 
     @Test
