@@ -1,6 +1,7 @@
 package dev.logowatch.catalog;
 
 import dev.logowatch.config.CatalogConfig.Aggregation;
+import dev.logowatch.testing.OddImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,6 +98,45 @@ class CatalogLoaderTest {
         assertThat(result.report().imagesSkipped()).isEqualTo(4);
         assertThat(result.catalog().brand("acme")).isPresent();
         assertThat(embedder.images()).isEqualTo(1);
+    }
+
+    @Test
+    void everyOddReferenceIsReadOrItsBrandExcludedWithTheReason() throws Exception {
+        // One brand per file, so each file alone decides whether its brand loads.
+        List<OddImages.Odd> odd = OddImages.all();
+        for (OddImages.Odd o : odd) {
+            o.write(catalog.resolve(brandOf(o)));
+        }
+
+        CatalogLoader.Result result = load();
+
+        List<String> loaded = odd.stream().filter(OddImages.Odd::readable).map(CatalogLoaderTest::brandOf).toList();
+        List<String> excluded = odd.stream().filter(o -> !o.readable()).map(CatalogLoaderTest::brandOf).toList();
+        assertThat(result.report().loadedBrands()).containsExactlyInAnyOrderElementsOf(loaded);
+        assertThat(result.report().excludedBrands()).containsExactlyInAnyOrderElementsOf(excluded);
+        assertThat(result.catalog().brands()).extracting(Brand::id).containsExactlyInAnyOrderElementsOf(loaded);
+        for (OddImages.Odd o : odd.stream().filter(o -> !o.readable()).toList()) {
+            assertThat(result.report().problems()).extracting(CatalogReport.Problem::toString).as(o.name())
+                    .anySatisfy(p -> assertThat(p).startsWith(brandOf(o) + "/" + o.name() + ": skipped: ")
+                            .contains(o.refusal()))
+                    .contains(brandOf(o) + "/: brand excluded: no usable reference image");
+        }
+        // Upright and on white: the alpha logo's mean colour is the opaque scene's, not grey's.
+        float[] alpha = result.catalog().prototypes("alpha-png")[0];
+        float[] plain = result.catalog().prototypes("palette-png")[0];
+        assertThat(dot(alpha, plain)).isGreaterThan(0.999);
+    }
+
+    private static String brandOf(OddImages.Odd o) {
+        return o.name().replace('.', '-');
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.logowatch.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logowatch.engine.TestModels;
+import dev.logowatch.testing.OddImages;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,7 +16,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -126,6 +130,41 @@ class CatalogCommandTest {
     }
 
     @Test
+    void buildPublishesEveryReadableOddReferenceAndNamesEachBrokenOne() throws Exception {
+        Path dir = catalog();
+        List<OddImages.Odd> readable = OddImages.readable();
+        for (OddImages.Odd o : readable) {
+            o.write(dir.resolve("odd"));
+        }
+        Path out = root.resolve("www");
+
+        CommandRun good = CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString());
+
+        assertThat(good.code()).as(good.err()).isZero();
+        JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile());
+        String version = manifest.get("version").asText();
+        JsonNode odd = manifest.get("brands").get(2);
+        assertThat(odd.get("id").asText()).isEqualTo("odd");
+        List<String> published = new ArrayList<>();
+        odd.get("files").forEach(f -> published.add(f.get("path").asText()));
+        assertThat(published).containsExactlyInAnyOrderElementsOf(readable.stream().map(o -> "odd/" + o.name()).toList());
+
+        List<OddImages.Odd> broken = OddImages.broken();
+        for (OddImages.Odd o : broken) {
+            o.write(dir.resolve("broken"));
+        }
+        CommandRun bad = CommandRun.of("catalog", "build", dir.toString(), "--out", out.toString());
+
+        assertThat(bad.code()).isEqualTo(2);
+        for (OddImages.Odd o : broken) {
+            assertThat(bad.err()).as(o.name()).containsPattern("broken/" + Pattern.quote(o.name()) + ": skipped: .*"
+                    + o.refusal());
+        }
+        assertThat(JSON.readTree(out.resolve("manifest.json").toFile()).get("version").asText())
+                .as("the published build is left as it was").isEqualTo(version);
+    }
+
+    @Test
     void buildRefusesAForeignOutputFolderAndAnUnsafeVersion() throws Exception {
         Path dir = catalog();
         Path out = Files.createDirectories(root.resolve("home"));
@@ -173,6 +212,39 @@ class CatalogCommandTest {
         assertThat(line(run.out(), "acme-copy ")).contains("acme ").contains("LOOK-ALIKE");
         assertThat(line(run.out(), "bolt ")).doesNotContain("LOOK-ALIKE");
         assertThat(run.out()).contains("warning: bolt/tiny.png: skipped: too small");
+    }
+
+    @Test
+    @Tag("integration")
+    void inspectShowsEachBrandLeftWithoutAUsableReferenceAndWhy() throws Exception {
+        Path model = TestModels.model("embedder");
+        Path dir = root.resolve("catalog");
+        png(dir.resolve("acme/logo.png"), Color.RED, 64);
+        List<OddImages.Odd> broken = OddImages.broken();
+        for (OddImages.Odd o : broken) {
+            o.write(dir.resolve("b-" + o.name().replace('.', '-')));
+        }
+        Path config = root.resolve("inspect.yaml");
+        Files.writeString(config, """
+                device:
+                  id: inspect-test
+                  state-dir: state
+                models:
+                  embedder: %s
+                mqtt:
+                  broker: embedded
+                """.formatted(model));
+
+        CommandRun run = CommandRun.of("catalog", "inspect", dir.toString(), "--config", config.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("1 brands loaded, " + broken.size() + " excluded");
+        for (OddImages.Odd o : broken) {
+            String brand = "b-" + o.name().replace('.', '-');
+            assertThat(line(run.out(), brand + " ")).contains("excluded: no usable image");
+            assertThat(run.out()).containsPattern("warning: " + Pattern.quote(brand + "/" + o.name()) + ": skipped: .*"
+                    + o.refusal());
+        }
     }
 
     @Test

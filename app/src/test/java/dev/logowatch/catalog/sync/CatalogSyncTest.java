@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.CatalogLoader;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.testing.OddImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -407,6 +410,29 @@ class CatalogSyncTest {
         serveManifest(manifest);
 
         assertKeepsV1(sync, now(sync), "bolt/logo.png: skipped: a text file, not an image");
+    }
+
+    static List<String> brokenImages() throws Exception {
+        return OddImages.broken().stream().map(OddImages.Odd::name).toList();
+    }
+
+    /** Every kind of broken file a central team could publish by mistake, as a brand's only reference. */
+    @ParameterizedTest
+    @MethodSource("brokenImages")
+    void aBrokenReferenceThatWouldLoseABrandRejectsTheWholeUpdate(String name) throws Exception {
+        OddImages.Odd odd = OddImages.broken().stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow();
+        CatalogSync sync = installV1();
+        SyncFixtures.publish(source, served, "v2");
+        Files.write(served.resolve("bolt/logo.png"), odd.bytes());
+        ObjectNode manifest = manifest();
+        firstFile(manifest, 1).put("sha256", Staging.sha256Hex(odd.bytes())).put("size", odd.bytes().length);
+        serveManifest(manifest);
+
+        SyncResult result = now(sync);
+
+        assertKeepsV1(sync, result, "bolt/");
+        assertThat(result.error()).get().asString().containsPattern(odd.bytes().length == 0 ? "bolt/logo.png: .*empty"
+                : "bolt/logo.png: skipped: .*" + odd.refusal());
     }
 
     @Test
