@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Recognises logos in a video file as the service would, frame by frame at --fps, and writes "
                 + "detections.jsonl, events.jsonl, exposure.json (per brand: visible seconds, appearances, first and "
-                + "last seen) and the best frame of each brand as an annotated JPEG."})
+                + "last seen) and the best frame of each brand as an annotated JPEG. A damaged video is analysed as far "
+                + "as it can be read; the report says how far, and the exit status is 3."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "VIDEO", description = "Video file (any format FFmpeg reads).")
     private Path video;
@@ -100,7 +101,12 @@ final class AnalyzeCommand implements Callable<Integer> {
             Files.createDirectories(outDir.resolve("best"));
             Map<String, Exposure> exposure = run(file, recognizer, new Tracker("video", loaded.tracking(), loaded.verify()),
                     outDir);
-            writeReport(outDir, exposure);
+            VideoFile.Coverage coverage = file.coverage();
+            writeReport(outDir, exposure, coverage);
+            if (!coverage.complete()) {
+                System.err.println("logowatch analyze: " + video + " was read only in part: " + describe(coverage));
+                return Main.EXIT_INCOMPLETE;
+            }
             return Main.EXIT_OK;
         } catch (SourceException e) {
             System.err.println("logowatch analyze: " + video + ": " + e.getMessage());
@@ -118,8 +124,15 @@ final class AnalyzeCommand implements Callable<Integer> {
         Progress progress = new Progress("analyze", expected);
         try (BufferedWriter detections = Files.newBufferedWriter(outDir.resolve("detections.jsonl"), StandardCharsets.UTF_8);
              BufferedWriter events = Files.newBufferedWriter(outDir.resolve("events.jsonl"), StandardCharsets.UTF_8)) {
+            int gaps = 0;
             for (Optional<Frame> next = file.next(); next.isPresent(); next = file.next()) {
                 Frame frame = next.get();
+                if (file.coverage().gaps().size() > gaps) {
+                    // Pictures are missing before this frame: what was visible before the gap
+                    // ends there, rather than being counted as seen through it.
+                    gaps = file.coverage().gaps().size();
+                    write(events, tracker.flush(), exposure);
+                }
                 Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(),
                         Matcher.distinct(recognizer.recognize(frame)));
                 if (!result.detections().isEmpty()) {
@@ -181,8 +194,40 @@ final class AnalyzeCommand implements Callable<Integer> {
         return Math.round(Duration.between(Instant.EPOCH, t).toMillis() / 10.0) / 100.0;
     }
 
-    private static void writeReport(Path outDir, Map<String, Exposure> exposure) throws IOException {
+    /** How much of the video was read, in words, e.g. {@code read 3.2 s of 7.0 s; stopped: decoding failed: …}. */
+    static String describe(VideoFile.Coverage c) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "read %.1f s", c.readTo().toMillis() / 1000.0));
+        if (!c.length().isZero()) {
+            s.append(String.format(Locale.ROOT, " of %.1f s", c.length().toMillis() / 1000.0));
+        }
+        if (!c.gaps().isEmpty()) {
+            s.append("; no pictures in ");
+            for (int i = 0; i < c.gaps().size(); i++) {
+                VideoFile.Gap g = c.gaps().get(i);
+                s.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.1f–%.1f s", g.fromSeconds(),
+                        g.toSeconds()));
+            }
+        }
+        c.stopped().ifPresent(reason -> s.append("; stopped: ").append(reason));
+        if (c.stopped().isEmpty() && !c.complete() && c.gaps().isEmpty()) {
+            s.append("; the file ends early (truncated?)");
+        }
+        return s.toString();
+    }
+
+    private static void writeReport(Path outDir, Map<String, Exposure> exposure, VideoFile.Coverage coverage)
+            throws IOException {
         ObjectNode root = Payloads.JSON.createObjectNode();
+        ObjectNode video = root.putObject("video");
+        video.put("complete", coverage.complete());
+        video.put("length_s", Math.round(coverage.length().toMillis() / 10.0) / 100.0);
+        video.put("read_to_s", Math.round(coverage.readTo().toMillis() / 10.0) / 100.0);
+        ArrayNode gaps = video.putArray("gaps");
+        coverage.gaps().forEach(g -> gaps.addObject().put("from_s", g.fromSeconds()).put("to_s", g.toSeconds()));
+        coverage.stopped().ifPresent(reason -> video.put("stopped", reason));
+        if (!coverage.complete()) {
+            video.put("note", describe(coverage));
+        }
         ObjectNode brands = root.putObject("brands");
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-24s %10s %11s %10s %10s  %s%n",
                 "brand", "visible s", "appearances", "first s", "last s", "best frame"));
@@ -203,6 +248,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             text.append(String.format(Locale.ROOT, "%-24s %10.1f %11d %10.1f %10.1f  %s%n", entry.getKey(), e.seconds,
                     e.appearances, offset(e.first), offset(e.last), best));
         }
+        text.append(coverage.complete() ? "" : System.lineSeparator() + "INCOMPLETE: " + describe(coverage)
+                + "; the figures above cover only what was read" + System.lineSeparator());
         Files.writeString(outDir.resolve("exposure.json"), root.toPrettyString() + "\n");
         Files.writeString(outDir.resolve("exposure.txt"), text.toString());
         System.out.print(text);

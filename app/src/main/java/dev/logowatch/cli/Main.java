@@ -18,6 +18,8 @@ public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    /** The command finished and wrote its report, but its input could only be read in part. */
+    public static final int EXIT_INCOMPLETE = 3;
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

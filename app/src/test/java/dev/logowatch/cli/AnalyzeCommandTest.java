@@ -70,6 +70,77 @@ class AnalyzeCommandTest {
         assertThat(detections).isNotEmpty().allSatisfy(line -> assertThat(line).doesNotContain("\"brand\":\"greenmark\""));
     }
 
+    /** The clip with its index at the front (as streaming tools write it), cut in half: the usual truncated download. */
+    @Test
+    void aTruncatedVideoIsAnalysedAsFarAsItGoesAndSaysSo() throws Exception {
+        Path fast = dir.resolve("fast.mp4");
+        ffmpeg("-i", dir.resolve("clip.mp4").toString(), "-c", "copy", "-movflags", "+faststart", fast.toString());
+        byte[] bytes = Files.readAllBytes(fast);
+        Path cut = Files.write(dir.resolve("cut.mp4"), java.util.Arrays.copyOf(bytes, bytes.length * 3 / 4));
+        Path out = dir.resolve("out-cut");
+
+        CommandRun run = CommandRun.of("analyze", cut.toString(), "--catalog", dir.resolve("catalog").toString(),
+                "--fps", "5", "--out", out.toString(), "--config", dir.resolve("analyze.yaml").toString());
+
+        assertThat(run.code()).as("exit status for a video read in part; stderr:%n%s", run.err()).isEqualTo(3);
+        JsonNode video = JSON.readTree(out.resolve("exposure.json").toFile()).get("video");
+        assertThat(video.get("complete").asBoolean()).isFalse();
+        assertThat(video.get("length_s").asDouble()).isCloseTo(7.0, within(0.2));
+        assertThat(video.get("read_to_s").asDouble()).isGreaterThan(0.5).isLessThan(6.0);
+        assertThat(video.get("note").asText()).contains("of 7.0 s").contains("ends early");
+        assertThat(run.err()).contains("was read only in part: read ");
+        assertThat(Files.readString(out.resolve("exposure.txt"))).contains("INCOMPLETE: read ");
+        assertThat(out.resolve("events.jsonl")).isRegularFile();
+    }
+
+    /** A stretch of a transport stream zeroed, as a bad disk or a broken recording leaves it. */
+    @Test
+    void aCorruptStretchIsReportedAsAGapAndEndsTheAppearanceThere() throws Exception {
+        Path ts = dir.resolve("clip.ts");
+        ffmpeg("-i", dir.resolve("clip.mp4").toString(), "-c", "copy", ts.toString());
+        byte[] bytes = Files.readAllBytes(ts);
+        java.util.Arrays.fill(bytes, bytes.length * 35 / 100, bytes.length * 65 / 100, (byte) 0);
+        Path corrupt = Files.write(dir.resolve("corrupt.ts"), bytes);
+        Path out = dir.resolve("out-corrupt");
+
+        CommandRun run = CommandRun.of("analyze", corrupt.toString(), "--catalog", dir.resolve("catalog").toString(),
+                "--fps", "5", "--out", out.toString(), "--config", dir.resolve("analyze.yaml").toString());
+
+        assertThat(run.code()).as(run.err()).isEqualTo(3);
+        JsonNode video = JSON.readTree(out.resolve("exposure.json").toFile()).get("video");
+        assertThat(video.get("complete").asBoolean()).isFalse();
+        assertThat(video.get("gaps")).hasSize(1);
+        double from = video.at("/gaps/0/from_s").asDouble();
+        double to = video.at("/gaps/0/to_s").asDouble();
+        assertThat(to - from).isGreaterThan(1.0);
+        List<JsonNode> ends = Files.readAllLines(out.resolve("events.jsonl")).stream().map(AnalyzeCommandTest::parse)
+                .filter(e -> e.get("type").asText().equals("end")).toList();
+        assertThat(ends).allSatisfy(e -> assertThat(e.get("end_s").asDouble() <= from + 0.01
+                || e.get("start_s").asDouble() >= to - 0.01).as("appearance %s lies outside the gap", e).isTrue());
+    }
+
+    @Test
+    void aCompleteVideoSaysSo() throws Exception {
+        Path out = dir.resolve("out-complete");
+        int code = Main.execute("analyze", dir.resolve("clip.mp4").toString(), "--catalog", dir.resolve("catalog").toString(),
+                "--fps", "5", "--out", out.toString(), "--config", dir.resolve("analyze.yaml").toString());
+        assertThat(code).isZero();
+        JsonNode video = JSON.readTree(out.resolve("exposure.json").toFile()).get("video");
+        assertThat(video.get("complete").asBoolean()).isTrue();
+        assertThat(video.get("read_to_s").asDouble()).isCloseTo(7.0, within(0.2));
+        assertThat(video.get("gaps")).isEmpty();
+        assertThat(video.has("note")).isFalse();
+    }
+
+    private static void ffmpeg(String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("ffmpeg", "-loglevel", "error", "-y"));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("ffmpeg finished").isTrue();
+        assertThat(p.exitValue()).as("ffmpeg %s: %s", command, output).isZero();
+    }
+
     @Test
     void aMissingVideoIsAUsageError() {
         int code = Main.execute("analyze", dir.resolve("none.mp4").toString(), "--catalog", dir.resolve("catalog").toString(),
