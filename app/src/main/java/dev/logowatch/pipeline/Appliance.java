@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The running device, wired in the order a frame travels, consumers before producers:
  * status page, models, catalog, MQTT publisher, then per stream a worker (recognise, track,
- * report) and the reader that feeds it. Stopped in reverse, so readers stop first, workers
+ * report; restarted by its {@link Supervisor} should it die) and the reader that feeds it. Stopped in reverse, so readers stop first, workers
  * flush the appearances still open, and the publisher delivers them (or keeps them on disk)
  * before the page goes away.
  */
@@ -149,9 +149,11 @@ public final class Appliance implements AutoCloseable {
         Tracker tracker = new Tracker(stream.id(), config.tracking(), config.verify());
         StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, publisher, verifier,
                 meters);
-        Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(worker);
+        Supervisor supervisor = new Supervisor(stream.id(), worker, worker::stop, status, Backoff.DEFAULT,
+                System::nanoTime);
+        Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(supervisor);
         started.add(() -> {
-            worker.stop();
+            supervisor.stop();
             thread.join(5_000);
         });
         started.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters));

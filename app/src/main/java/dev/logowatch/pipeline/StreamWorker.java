@@ -78,7 +78,13 @@ final class StreamWorker implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            report(tracker.flush());
+            // Also when dying: what was open ends now, so a restart begins with no stale track.
+            try {
+                report(tracker.flush());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "stream " + config.id() + ": open appearances not reported: "
+                        + e);
+            }
         }
     }
 
@@ -123,8 +129,8 @@ final class StreamWorker implements Runnable {
 
     /**
      * The borderline track's crop with a quarter of its size of context on every side: a
-     * mark is easier to judge with its board or shirt around it. Frames are never drawn on,
-     * so the verifier may encode the view later on its own thread.
+     * mark is easier to judge with its board or shirt around it. The crop is a copy, so a
+     * candidate waiting in the verifier's queue holds only its own pixels.
      */
     private Candidate candidate(Frame frame, Detection d) {
         double padX = d.box().width() / 4;
@@ -133,9 +139,20 @@ final class StreamWorker implements Runnable {
         int y1 = (int) Math.max(0, Math.floor(d.box().y1() - padY));
         int x2 = (int) Math.min(frame.width(), Math.ceil(d.box().x2() + padX));
         int y2 = (int) Math.min(frame.height(), Math.ceil(d.box().y2() + padY));
-        BufferedImage crop = frame.image().getSubimage(x1, y1, Math.max(1, x2 - x1), Math.max(1, y2 - y1));
+        BufferedImage crop = copy(frame.image().getSubimage(x1, y1, Math.max(1, x2 - x1), Math.max(1, y2 - y1)));
         String displayName = recognizer.matcher().catalog().brand(d.brand()).map(Brand::displayName).orElse(d.brand());
         return new Candidate(config.id(), d.track(), d.brand(), displayName, d.similarity(), crop);
+    }
+
+    /**
+     * A sub-image shares its frame's whole raster: a queued candidate would keep every full
+     * frame alive (about 25 MB each at 4K) until the verifier is done with it. Only the crop
+     * is kept.
+     */
+    static BufferedImage copy(BufferedImage view) {
+        BufferedImage own = new BufferedImage(view.getWidth(), view.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        view.copyData(own.getRaster());
+        return own;
     }
 
     /** Verdicts arrive on the verifier's thread; the tracker is this worker's alone, so they are applied here. */

@@ -5,6 +5,7 @@ import io.moquette.broker.config.MemoryConfig;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.util.Properties;
@@ -43,7 +44,8 @@ public final class EmbeddedBroker implements AutoCloseable {
      * Starts listening on the loopback interface.
      *
      * @param port TCP port; 0 picks a free one (see {@link #port()})
-     * @throws PublishException when the port is taken, e.g. by a system mosquitto
+     * @throws PublishException when the port is taken, e.g. by a system mosquitto: the device
+     *                          must not publish to a broker it was not configured for
      */
     public static EmbeddedBroker start(int port) {
         if (port == 0) {
@@ -54,6 +56,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 throw new PublishException("embedded MQTT broker: no free loopback port: " + e.getMessage(), e);
             }
         }
+        requireFree(port);
         Properties props = new Properties();
         props.setProperty("host", "127.0.0.1");
         props.setProperty("port", Integer.toString(port));
@@ -78,6 +81,21 @@ public final class EmbeddedBroker implements AutoCloseable {
                     + rootMessage(e) + " (another broker running there? set mqtt.embedded-port)", e);
         }
         return new EmbeddedBroker(server, port);
+    }
+
+    /**
+     * Moquette binds asynchronously and does not fail its start when the port is taken, so
+     * the device would publish to whatever listens there (a system mosquitto with other
+     * clients, another device's test broker). The port is tried first.
+     */
+    private static void requireFree(int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        } catch (IOException e) {
+            throw new PublishException("embedded MQTT broker: 127.0.0.1:" + port + " is already in use ("
+                    + e.getMessage() + "); another broker (a system mosquitto?) or program listens there. Stop it, "
+                    + "set mqtt.embedded-port to a free port, or set mqtt.broker to that broker's URL to use it", e);
+        }
     }
 
     public int port() {

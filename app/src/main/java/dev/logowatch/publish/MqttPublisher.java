@@ -229,13 +229,8 @@ public final class MqttPublisher implements AutoCloseable {
         try {
             URI uri;
             if (config.embedded()) {
-                uri = URI.create("tcp://127.0.0.1:" + config.embeddedPort());
-                try {
-                    embedded = EmbeddedBroker.start(config.embeddedPort());
-                    uri = embedded.uri();
-                } catch (PublishException e) {
-                    LOG.log(System.Logger.Level.WARNING, e.getMessage() + "; publishing to whatever broker listens there");
-                }
+                embedded = EmbeddedBroker.start(config.embeddedPort());
+                uri = embedded.uri();
             } else {
                 uri = config.broker().orElseThrow();
             }

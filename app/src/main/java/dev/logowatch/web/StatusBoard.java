@@ -161,7 +161,8 @@ public final class StatusBoard {
 
     /** Ready when the models are loaded and every stream delivers frames. */
     public boolean ready() {
-        return models.ready() && streams.values().stream().allMatch(s -> s.state() == StreamStatus.State.LIVE);
+        return models.ready() && streams.values().stream()
+                .allMatch(s -> s.state() == StreamStatus.State.LIVE && s.workerRunning());
     }
 
     public void detection(Detection detection) {
@@ -206,12 +207,15 @@ public final class StatusBoard {
 
     /** A live feed of messages, or empty when too many browsers are already connected. */
     public Optional<Subscription> subscribe() {
-        if (subscribers.size() >= MAX_SUBSCRIBERS) {
-            return Optional.empty();
+        // Checked and added under one lock: browsers reconnecting at once must not pass the limit together.
+        synchronized (subscribers) {
+            if (subscribers.size() >= MAX_SUBSCRIBERS) {
+                return Optional.empty();
+            }
+            Subscription subscription = new Subscription();
+            subscribers.add(subscription);
+            return Optional.of(subscription);
         }
-        Subscription subscription = new Subscription();
-        subscribers.add(subscription);
-        return Optional.of(subscription);
     }
 
     /** Ends every live feed, e.g. at shutdown, so their request threads return. */
@@ -254,7 +258,7 @@ public final class StatusBoard {
             if (closed) {
                 return Optional.empty();
             }
-            Message m = queue.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Message m = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
             if (m == CLOSED) {
                 return Optional.empty();
             }

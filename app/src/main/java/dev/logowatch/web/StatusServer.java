@@ -69,7 +69,7 @@ public final class StatusServer implements AutoCloseable {
             public HealthCheckResponse call() {
                 HealthCheckResponse.Builder response = HealthCheckResponse.builder().status(board.ready());
                 response.detail("models", board.models().state());
-                board.streams().forEach(s -> response.detail("stream." + s.id(), s.state().wireName()));
+                board.streams().forEach(s -> response.detail("stream." + s.id(), s.shownState()));
                 return response.build();
             }
         };

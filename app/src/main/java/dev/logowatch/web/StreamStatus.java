@@ -28,9 +28,12 @@ public final class StreamStatus {
     public record Snapshot(Frame frame, List<Detection> detections) {
     }
 
-    /** An immutable view for the API. */
+    /**
+     * An immutable view for the API. {@code state} is the reader's, except {@code failed}
+     * while the stream's worker is down: frames arriving are then not looked at.
+     */
     public record View(String id, String name, String url, String state, double inputFps, double processedFps,
-                       long framesIn, long framesProcessed, long dropped, long reconnects,
+                       long framesIn, long framesProcessed, long dropped, long reconnects, long workerRestarts,
                        Optional<String> lastError, Optional<Instant> lastFrame) {
     }
 
@@ -47,6 +50,8 @@ public final class StreamStatus {
     private volatile String lastError;
     private volatile Snapshot snapshot;
     private volatile Consumer<State> stateListener = s -> { };
+    private final AtomicLong workerRestarts = new AtomicLong();
+    private volatile boolean workerDown;
 
     StreamStatus(String id, String name, String redactedUrl, LongSupplier nanoClock) {
         this.id = id;
@@ -102,6 +107,32 @@ public final class StreamStatus {
         reconnects.incrementAndGet();
     }
 
+    /** The worker died with {@code reason}; it stays down (not ready) until {@link #workerRestarted()}. */
+    public void workerFailed(String reason) {
+        this.lastError = reason;
+        this.workerDown = true;
+    }
+
+    /** The worker runs again after a failure. */
+    public void workerRestarted() {
+        workerRestarts.incrementAndGet();
+        this.workerDown = false;
+    }
+
+    /** Whether the worker is running, i.e. frames are being looked at. */
+    public boolean workerRunning() {
+        return !workerDown;
+    }
+
+    public long workerRestartCount() {
+        return workerRestarts.get();
+    }
+
+    /** The state as the page and health show it: the reader's, or {@code failed} while the worker is down. */
+    public String shownState() {
+        return workerDown ? "failed" : state.wireName();
+    }
+
     public long droppedCount() {
         return dropped.get();
     }
@@ -124,8 +155,8 @@ public final class StreamStatus {
 
     public View view() {
         Snapshot s = snapshot;
-        return new View(id, name, url, state.wireName(), round(input.perSecond()), round(processed.perSecond()),
-                framesIn.get(), framesProcessed.get(), dropped.get(), reconnects.get(),
+        return new View(id, name, url, shownState(), round(input.perSecond()), round(processed.perSecond()),
+                framesIn.get(), framesProcessed.get(), dropped.get(), reconnects.get(), workerRestarts.get(),
                 Optional.ofNullable(lastError), s == null ? Optional.empty() : Optional.of(s.frame().timestamp()));
     }
 

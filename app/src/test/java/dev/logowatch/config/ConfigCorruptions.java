@@ -91,6 +91,8 @@ public final class ConfigCorruptions {
         TYPES.put("verify.timeout", Type.range(Kind.DURATION, 100, 600_000));
         TYPES.put("verify.max-in-flight", Type.range(Kind.INT, 1, 64));
         TYPES.put("verify.budget-per-minute", Type.range(Kind.INT, 1, 100_000));
+        TYPES.put("images.max-megapixels", Type.range(Kind.NUMBER, 0.01, 1000));
+        TYPES.put("images.min-side", Type.range(Kind.INT, 1, 4096));
         TYPES.put("mqtt.broker", Type.of(Kind.BROKER).mandatory());
         TYPES.put("mqtt.embedded-port", Type.range(Kind.INT, 0, 65535));
         TYPES.put("mqtt.topic-prefix", Type.of(Kind.TOPIC_PREFIX));

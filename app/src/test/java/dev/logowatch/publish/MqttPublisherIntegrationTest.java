@@ -285,6 +285,22 @@ class MqttPublisherIntegrationTest {
     }
 
     @Test
+    void anEmbeddedBrokerPortTakenByAnotherBrokerRefusesToStartAndPublishesNothingThere() throws Exception {
+        try (Mosquitto other = Mosquitto.start(dir.resolve("other"), "");
+             Subscriber sub = Subscriber.start(other.port(), "#")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MqttPublisher.start(
+                            Fixtures.embedded(other.port(), dir.resolve("buf"), "dev7"), "dev7", statuses::add, stats(),
+                            Fixtures.FAST))
+                    .isInstanceOf(PublishException.class)
+                    .hasMessageContaining("127.0.0.1:" + other.port() + " is already in use")
+                    .hasMessageContaining("mqtt.embedded-port");
+            // Before, the device went on to publish "online" and its retained topics to that broker.
+            assertThat(sub.await(Duration.ofSeconds(2), msgs -> msgs.stream().anyMatch(m -> m.topic().startsWith("dev7/"))))
+                    .isFalse();
+        }
+    }
+
+    @Test
     void homeAssistantGetsOneSensorPerBrandAndItsDiscoveryAgainWhenItComesOnline() throws Exception {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"), "");
              Subscriber sub = Subscriber.start(broker.port(), "homeassistant/sensor/#", "-t", "dev6/brands/#")) {
