@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.logowatch.catalog.sync.CatalogBuild;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.testing.LogoScene;
+import dev.logowatch.web.StreamStatus;
 import dev.logowatch.track.Appearance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,7 +116,10 @@ class CatalogSyncPipelineTest {
         LogowatchConfig loaded = LogowatchConfig.load(config, Map.of());
         try (Appliance appliance = Appliance.start(loaded, "test")) {
             waitFor(() -> appliance.board().catalog().version().equals("v1"), 60, "first sync installs v1");
-            Thread.sleep(9000); // the clip loops every 7 s: redmark passes while it is not in the catalog
+            // The clip loops every 7 s: let redmark pass in full (27 frames at 3 fps) while it is not in the catalog.
+            StreamStatus cam = appliance.board().stream("cam").orElseThrow();
+            long from = cam.view().framesProcessed();
+            waitFor(() -> cam.view().framesProcessed() >= from + 27, 60, "9 s of the clip processed under v1");
             assertThat(appliance.board().openAppearances()).isEmpty();
             assertThat(appliance.board().recentDetections(50)).noneMatch(d -> d.get("brand").asText().equals("redmark"));
 

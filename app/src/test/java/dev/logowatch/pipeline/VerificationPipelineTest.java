@@ -145,6 +145,11 @@ class VerificationPipelineTest {
             assertThat(hanging).as("processed fps while the verifier hangs, vs. %.2f without it", baseline)
                     .isGreaterThanOrEqualTo(baseline * 0.7);
             assertThat(appliance.board().openAppearances()).as("nothing confirmed without an answer").isEmpty();
+            // The track asked about is there, and still waits: tentative, not silently dropped or confirmed.
+            assertThat(appliance.board().recentDetections(50)).as("redmark seen while the verifier hangs")
+                    .anyMatch(d -> d.get("brand").asText().equals("redmark"))
+                    .allMatch(d -> !d.get("brand").asText().equals("redmark")
+                            || d.get("state").asText().equals("tentative"));
         }
     }
 
