@@ -1,5 +1,6 @@
 package dev.logowatch;
 
+import dev.logowatch.testing.ClasspathJar;
 import dev.logowatch.testing.LogoScene;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
@@ -7,16 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,7 +42,7 @@ class SoakScriptIntegrationTest {
         Path out = dir.resolve("soak");
         Path log = dir.resolve("soak.out");
         Process soak = new ProcessBuilder("bash", REPO.resolve("bench/soak.sh").toString(), "--minutes", "2",
-                "--interval", "10", "--jar", pathingJar().toString(), "--out", out.toString())
+                "--interval", "10", "--jar", ClasspathJar.write(dir).toString(), "--out", out.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         int exit;
         try {
@@ -138,29 +135,6 @@ class SoakScriptIntegrationTest {
             sxy += p[0] * p[1];
         }
         return (n * sxy - sx * sy) / (n * sxx - sx * sx);
-    }
-
-    /**
-     * A jar holding only a manifest that names this test run's classpath: the service starts
-     * with a short command line, as ONNX Runtime needs, from the classes just compiled.
-     */
-    private Path pathingJar() throws IOException {
-        List<String> entries = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            if (!entry.isBlank()) {
-                entries.add(Path.of(entry).toAbsolutePath().toUri().toString());
-            }
-        }
-        Manifest manifest = new Manifest();
-        Attributes main = manifest.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.put(Attributes.Name.MAIN_CLASS, "dev.logowatch.cli.Main");
-        main.put(Attributes.Name.CLASS_PATH, String.join(" ", entries));
-        main.putValue("Enable-Native-Access", "ALL-UNNAMED");
-        Path jar = dir.resolve("logowatch-classpath.jar");
-        try (JarOutputStream ignored = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
-            return jar;
-        }
     }
 
     private static boolean onPath(String tool) {

@@ -21,6 +21,7 @@ import dev.logowatch.web.StreamStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -47,7 +48,20 @@ public final class Appliance implements AutoCloseable {
     private final LogowatchConfig config;
     private final StatusBoard board;
     private final DeviceMeters meters;
-    private final List<AutoCloseable> started = new ArrayList<>();
+    /**
+     * The whole stop fits in what systemd waits (TimeoutStopSec 10 s by default, then SIGKILL),
+     * with a second left for the JVM to exit: what has not stopped by then is left behind.
+     */
+    static final Duration STOP_BUDGET = Duration.ofSeconds(9);
+
+    /** A started stage, named for the log should it not stop in time. */
+    private record Stage(String name, AutoCloseable closeable) {
+    }
+
+    private final List<Stage> started = new ArrayList<>();
+    private final List<StreamReader> readers = new ArrayList<>();
+    private final List<Thread> workerThreads = new ArrayList<>();
+    private final List<Supervisor> supervisors = new ArrayList<>();
     private final AtomicReference<Catalog> catalog = new AtomicReference<>(Catalog.empty());
     private StatusServer web;
     private MqttPublisher publisher;
@@ -83,13 +97,20 @@ public final class Appliance implements AutoCloseable {
         startWeb();
 
         Models models = Models.load(config, meters, board);
-        started.add(models);
+        started.add(new Stage("models", () -> {
+            // A worker still inside inference would crash in freed native memory; the process exits anyway.
+            if (workerThreads.stream().noneMatch(Thread::isAlive)) {
+                models.close();
+            } else {
+                LOG.log(System.Logger.Level.WARNING, "models left open: a stream worker is still running");
+            }
+        }));
 
         verifier = Verifier.create(config.verify(), meters);
-        started.add(verifier);
+        started.add(new Stage("verifier", verifier));
         board.verifier(verifier::status);
         publisher = MqttPublisher.start(config.mqtt(), config.device().id(), board::mqtt, this::stats);
-        started.add(publisher);
+        started.add(new Stage("MQTT publisher", publisher));
         for (StreamStatus status : streams) {
             publisher.streamStatus(status.id(), false);
             status.onStateChange(state -> publisher.streamStatus(status.id(), state == StreamStatus.State.LIVE));
@@ -109,7 +130,7 @@ public final class Appliance implements AutoCloseable {
                             status.state().wireName(), status.lastError())))
                     .build();
             catalogSync = sync;
-            started.add(sync);
+            started.add(new Stage("catalog sync", sync));
             sync.start();
         } else {
             models.loadCatalog(config, catalog, board);
@@ -117,6 +138,7 @@ public final class Appliance implements AutoCloseable {
         }
 
         // Configuration validation guarantees an embedder whenever streams are configured.
+        started.add(new Stage("streams", this::stopStreams));
         models.recognizer(catalog, config).ifPresent(recognizer -> {
             for (int i = 0; i < config.streams().size(); i++) {
                 startStream(config.streams().get(i), streams.get(i), recognizer);
@@ -141,7 +163,7 @@ public final class Appliance implements AutoCloseable {
             throw new StartException("web server on " + config.web().host() + ":" + config.web().port()
                     + " did not start: " + Models.describe(e) + " (is another process using the port? see web.port)", e);
         }
-        started.add(web);
+        started.add(new Stage("web server", web));
     }
 
     private void startStream(StreamConfig stream, StreamStatus status, Recognizer recognizer) {
@@ -152,11 +174,29 @@ public final class Appliance implements AutoCloseable {
         Supervisor supervisor = new Supervisor(stream.id(), worker, worker::stop, status, Backoff.DEFAULT,
                 System::nanoTime);
         Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(supervisor);
-        started.add(() -> {
-            supervisor.stop();
-            thread.join(5_000);
-        });
-        started.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters));
+        supervisors.add(supervisor);
+        workerThreads.add(thread);
+        readers.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters));
+    }
+
+    /**
+     * Readers first, all at once (each waits up to 2 s for its decoder), then the workers,
+     * which flush the appearances still open to the publisher.
+     */
+    private void stopStreams() throws InterruptedException {
+        List<Thread> closing = new ArrayList<>();
+        for (StreamReader reader : readers) {
+            closing.add(Thread.ofPlatform().daemon().name("stop-reader").start(reader::close));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        for (Thread t : closing) {
+            t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
+        supervisors.forEach(Supervisor::stop);
+        deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+        for (Thread t : workerThreads) {
+            t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
     }
 
     /** The {@code …/stats} payload: per-stream rates and counters, stage latencies, queues. */
@@ -200,14 +240,37 @@ public final class Appliance implements AutoCloseable {
         return web.port();
     }
 
-    /** Stops every stage in reverse start order; each gets its own chance to stop. */
+    /**
+     * Stops every stage in reverse start order, all within {@link #STOP_BUDGET}. Each stage
+     * gets its own chance to stop; one that does not finish in the time left is named in the
+     * log and left behind (QoS 1 messages not yet delivered are on disk by then).
+     */
     @Override
     public void close() {
+        long deadline = System.nanoTime() + STOP_BUDGET.toNanos();
         for (int i = started.size() - 1; i >= 0; i--) {
+            Stage stage = started.get(i);
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                LOG.log(System.Logger.Level.WARNING, "stop took " + STOP_BUDGET.toSeconds() + " s; not waiting for "
+                        + stage.name() + " and " + i + " more stage(s)");
+                break;
+            }
+            Thread closing = Thread.ofPlatform().daemon().name("stop-" + stage.name().replace(' ', '-')).start(() -> {
+                try {
+                    stage.closeable().close();
+                } catch (Exception e) {
+                    LOG.log(System.Logger.Level.WARNING, "while stopping " + stage.name() + ": " + Models.describe(e));
+                }
+            });
             try {
-                started.get(i).close();
-            } catch (Exception e) {
-                LOG.log(System.Logger.Level.WARNING, "while stopping: " + Models.describe(e));
+                closing.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (closing.isAlive()) {
+                LOG.log(System.Logger.Level.WARNING, stage.name() + " did not stop within the stop budget; left behind");
             }
         }
         started.clear();

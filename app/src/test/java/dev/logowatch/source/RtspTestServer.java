@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
  * The test RTSP server (app/src/test/resources/rtsp/rtsp-test-server.c, built here against
  * the system's gst-rtsp-server) serving a live H.264 test pattern on a loopback port.
  */
-final class RtspTestServer implements AutoCloseable {
+public final class RtspTestServer implements AutoCloseable {
     private final Path binary;
     private final int port;
     private Process process;
@@ -29,7 +29,7 @@ final class RtspTestServer implements AutoCloseable {
     }
 
     /** Compiles the server into {@code dir}. */
-    static Path build(Path dir) throws IOException, InterruptedException, URISyntaxException {
+    public static Path build(Path dir) throws IOException, InterruptedException, URISyntaxException {
         Path source = Path.of(RtspTestServer.class.getResource("/rtsp/rtsp-test-server.c").toURI());
         Path binary = dir.resolve("rtsp-test-server");
         Clips.run(List.of("sh", "-c", "gcc -O1 -o '" + binary + "' '" + source
@@ -37,22 +37,22 @@ final class RtspTestServer implements AutoCloseable {
         return binary;
     }
 
-    static RtspTestServer onFreePort(Path binary) throws IOException {
+    public static RtspTestServer onFreePort(Path binary) throws IOException {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return new RtspTestServer(binary, probe.getLocalPort());
         }
     }
 
-    String url() {
+    public String url() {
         return "rtsp://127.0.0.1:" + port + "/test";
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** Starts serving; retries a few times while the port is still held by a killed predecessor. */
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         for (int attempt = 1; attempt <= 20; attempt++) {
             process = new ProcessBuilder(binary.toString(), Integer.toString(port))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -80,7 +80,7 @@ final class RtspTestServer implements AutoCloseable {
     }
 
     /** Kills the server by its PID, as a crash or power cut would. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         if (process != null) {
             ProcessHandle.of(process.pid()).ifPresent(ProcessHandle::destroyForcibly);
             process.waitFor(5, TimeUnit.SECONDS);
