@@ -18,13 +18,15 @@ import java.util.Set;
  * @param tls           certificates for {@code ssl://}
  * @param bufferDir     where QoS 1 messages wait while the broker is unreachable
  * @param bufferMax     at most this many buffered messages; beyond, the oldest detections go first
+ * @param bufferMaxBytes at most this much disk for buffered messages (a long outage with large
+ *                      payloads must not fill the device's storage); beyond, the same order
  * @param qos           quality of service per topic
  * @param keepAlive     MQTT keep-alive interval
  * @param homeAssistant publish Home Assistant discovery for per-brand sensors
  */
 public record MqttConfig(Optional<URI> broker, int embeddedPort, String topicPrefix, String clientId,
                          Optional<String> username, Optional<Secret> password, Tls tls, Path bufferDir,
-                         int bufferMax, Qos qos, Duration keepAlive, boolean homeAssistant) {
+                         int bufferMax, long bufferMaxBytes, Qos qos, Duration keepAlive, boolean homeAssistant) {
 
     public boolean embedded() {
         return broker.isEmpty();
@@ -74,6 +76,7 @@ public record MqttConfig(Optional<URI> broker, int embeddedPort, String topicPre
         Path bufferDir = bufferNode.path("dir", ConfigNode.PathKind.ANY)
                 .orElse(device.stateDir().resolve("mqtt-buffer"));
         int bufferMax = bufferNode.integer("max-messages", 100_000, 10, 10_000_000);
+        long bufferMaxBytes = (long) bufferNode.integer("max-megabytes", 256, 1, 1_000_000) << 20;
         bufferNode.rejectUnknownKeys();
 
         ConfigNode qosNode = node.section("qos");
@@ -85,6 +88,6 @@ public record MqttConfig(Optional<URI> broker, int embeddedPort, String topicPre
         boolean homeAssistant = node.bool("home-assistant", false);
         node.rejectUnknownKeys();
         return new MqttConfig(broker, embeddedPort, prefix, clientId, username, password, tls, bufferDir,
-                bufferMax, qos, keepAlive, homeAssistant);
+                bufferMax, bufferMaxBytes, qos, keepAlive, homeAssistant);
     }
 }

@@ -11,16 +11,23 @@ import java.util.Map;
  * Every QoS 1 message on its way to the broker: one {@link Journal} per {@link MessageKind},
  * so that dropping "the oldest detection" is taking the head of one file set rather than
  * punching holes in a shared log, while a global sequence number restores the original
- * order across kinds when sending. Bounded in message count; over the bound the oldest
- * message of the most expendable kind goes first. Owned by the publisher's thread.
+ * order across kinds when sending. Bounded in message count and in bytes on disk; over
+ * either bound the oldest message of the most expendable kind goes first (bytes are freed a
+ * segment file at a time, so the byte bound holds to within one segment). Owned by the publisher's thread.
  */
 final class DiskBuffer implements Closeable {
     private final Map<MessageKind, Journal> journals = new EnumMap<>(MessageKind.class);
     private final long max;
+    private final long maxBytes;
     private long nextSeq;
 
     DiskBuffer(Path dir, long max, int segmentRecords) {
+        this(dir, max, Long.MAX_VALUE, segmentRecords);
+    }
+
+    DiskBuffer(Path dir, long max, long maxBytes, int segmentRecords) {
         this.max = max;
+        this.maxBytes = maxBytes;
         long seq = 0;
         try {
             for (MessageKind kind : MessageKind.values()) {
@@ -43,7 +50,7 @@ final class DiskBuffer implements Closeable {
     List<Journal.Buffered> append(MessageKind kind, String topic, int qos, byte[] payload) {
         journals.get(kind).append(new Journal.Buffered(nextSeq++, kind, topic, qos, payload));
         List<Journal.Buffered> dropped = List.of();
-        while (size() > max) {
+        while (size() > max || size() > 0 && bytes() > maxBytes) {
             Journal victim = null;
             for (Journal j : journals.values()) {
                 if (j.pending() > 0 && (victim == null || j.kind().dropRank > victim.kind().dropRank)) {
@@ -64,6 +71,15 @@ final class DiskBuffer implements Closeable {
             size += j.pending();
         }
         return size;
+    }
+
+    /** Bytes of the buffer's segment files. */
+    long bytes() {
+        long bytes = 0;
+        for (Journal j : journals.values()) {
+            bytes += j.bytes();
+        }
+        return bytes;
     }
 
     long size(MessageKind kind) {

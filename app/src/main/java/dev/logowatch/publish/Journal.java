@@ -44,6 +44,7 @@ final class Journal implements Closeable {
         final long number;
         final Path path;
         int count;
+        long bytes;
 
         Segment(long number, Path path, int count) {
             this.number = number;
@@ -63,6 +64,8 @@ final class Journal implements Closeable {
     /** Messages of the first segment already delivered or dropped. */
     private int headIndex;
     private long pending;
+    /** Bytes of the segment files, each until it is deleted. */
+    private long bytes;
     /** Pending messages handed to the broker connection and not yet acknowledged. */
     private int sent;
     private final Set<Long> acked = new HashSet<>();
@@ -99,6 +102,10 @@ final class Journal implements Closeable {
         return pending;
     }
 
+    long bytes() {
+        return bytes;
+    }
+
     int sent() {
         return sent;
     }
@@ -115,6 +122,7 @@ final class Journal implements Closeable {
                 last = newSegment();
             }
             ByteBuffer record = encode(message);
+            int length = record.remaining();
             long before = writer.size();
             try {
                 while (record.hasRemaining()) {
@@ -126,6 +134,8 @@ final class Journal implements Closeable {
                 throw e;
             }
             last.count++;
+            last.bytes += length;
+            bytes += length;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write to the MQTT buffer " + dir + ": " + e.getMessage(), e);
         }
@@ -240,6 +250,7 @@ final class Journal implements Closeable {
                 closeWriter();
             }
             segments.pollFirst();
+            bytes -= first.bytes;
             headIndex = 0;
             try {
                 Files.deleteIfExists(first.path);
@@ -347,6 +358,8 @@ final class Journal implements Closeable {
                 headIndex = 0;
                 continue;
             }
+            segment.bytes = good;
+            this.bytes += good;
             segments.add(segment);
             pending += segment.count - skip;
             for (Buffered r : records) {

@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +147,10 @@ public final class MqttPublisher implements AutoCloseable {
     private record Close() {
     }
 
+    /** A retained topic has a new latest value in {@link #latestRetained}. */
+    private record RetainedChanged(String topic) {
+    }
+
     private final MqttConfig config;
     private final String deviceId;
     private final Consumer<StatusBoard.MqttStatus> status;
@@ -158,6 +163,12 @@ public final class MqttPublisher implements AutoCloseable {
     private final DiskBuffer buffer;
     private final Topics topics;
     private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    /**
+     * Latest values of retained topics not yet taken by the publisher's thread: a stream
+     * flapping online/offline replaces its value here instead of queueing every change, so
+     * the inbox holds at most one entry per retained topic.
+     */
+    private final ConcurrentHashMap<String, Outgoing> latestRetained = new ConcurrentHashMap<>();
     private final AtomicInteger handoff = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -247,7 +258,8 @@ public final class MqttPublisher implements AutoCloseable {
                 options.setSocketFactory(TlsContext.socketFactory(config.tls()));
             }
             try {
-                buffer = new DiskBuffer(config.bufferDir(), config.bufferMax(), tuning.segmentRecords());
+                buffer = new DiskBuffer(config.bufferDir(), config.bufferMax(), config.bufferMaxBytes(),
+                        tuning.segmentRecords());
             } catch (UncheckedIOException e) {
                 throw new PublishException(e.getMessage(), e);
             }
@@ -320,6 +332,11 @@ public final class MqttPublisher implements AutoCloseable {
     }
 
     /** The broker this publisher connects to, {@code scheme://host:port}. */
+    /** Commands waiting for the publisher's thread; bounded however often retained values change. */
+    int pendingCommands() {
+        return inbox.size();
+    }
+
     public String broker() {
         return broker;
     }
@@ -363,8 +380,9 @@ public final class MqttPublisher implements AutoCloseable {
             return;
         }
         if (message.retained()) {
-            // Latest-value topics: few, and replaced rather than accumulated.
-            inbox.add(message);
+            if (latestRetained.put(message.topic(), message) == null) {
+                inbox.add(new RetainedChanged(message.topic()));
+            }
             return;
         }
         int limit = message.kind() == MessageKind.DETECTION ? HANDOFF_CAPACITY / 2 : HANDOFF_CAPACITY;
@@ -435,6 +453,12 @@ public final class MqttPublisher implements AutoCloseable {
     private void handle(Object command) {
         switch (command) {
             case Outgoing m -> accept(m);
+            case RetainedChanged r -> {
+                Outgoing latest = latestRetained.remove(r.topic());
+                if (latest != null) {
+                    accept(latest);
+                }
+            }
             case ConnectComplete c -> connected();
             case ConnectFailed f -> connectFailed(f);
             case ConnectionLost l -> lost(BrokerFailure.connectionLost(broker, l.cause()));

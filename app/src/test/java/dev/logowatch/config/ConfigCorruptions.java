@@ -103,6 +103,7 @@ public final class ConfigCorruptions {
         TYPES.put("mqtt.tls.cert-file", Type.of(Kind.FILE));
         TYPES.put("mqtt.tls.key-file", Type.of(Kind.FILE));
         TYPES.put("mqtt.buffer.dir", Type.of(Kind.PATH));
+        TYPES.put("mqtt.buffer.max-megabytes", Type.range(Kind.INT, 1, 1_000_000));
         TYPES.put("mqtt.buffer.max-messages", Type.range(Kind.INT, 10, 10_000_000));
         TYPES.put("mqtt.qos.events", Type.range(Kind.INT, 0, 2));
         TYPES.put("mqtt.qos.detections", Type.range(Kind.INT, 0, 2));

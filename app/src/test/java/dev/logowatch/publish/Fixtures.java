@@ -32,29 +32,29 @@ final class Fixtures {
     static MqttConfig config(URI broker, Path bufferDir, String prefix) {
         return new MqttConfig(Optional.ofNullable(broker), 0, prefix, "logowatch-" + prefix.replace('/', '-'),
                 Optional.empty(), Optional.empty(), new MqttConfig.Tls(Optional.empty(), Optional.empty(), Optional.empty()),
-                bufferDir, 100_000, new MqttConfig.Qos(1, 0, 1), Duration.ofSeconds(30), false);
+                bufferDir, 100_000, 256L << 20, new MqttConfig.Qos(1, 0, 1), Duration.ofSeconds(30), false);
     }
 
     static MqttConfig withAuth(MqttConfig c, String user, String password) {
         return new MqttConfig(c.broker(), c.embeddedPort(), c.topicPrefix(), c.clientId(), Optional.of(user),
                 Optional.of(new Secret("password-file", Path.of("/etc/logowatch/mqtt-password"), password)), c.tls(),
-                c.bufferDir(), c.bufferMax(), c.qos(), c.keepAlive(), c.homeAssistant());
+                c.bufferDir(), c.bufferMax(), c.bufferMaxBytes(), c.qos(), c.keepAlive(), c.homeAssistant());
     }
 
     static MqttConfig withTls(MqttConfig c, MqttConfig.Tls tls) {
         return new MqttConfig(c.broker(), c.embeddedPort(), c.topicPrefix(), c.clientId(), c.username(), c.password(),
-                tls, c.bufferDir(), c.bufferMax(), c.qos(), c.keepAlive(), c.homeAssistant());
+                tls, c.bufferDir(), c.bufferMax(), c.bufferMaxBytes(), c.qos(), c.keepAlive(), c.homeAssistant());
     }
 
     static MqttConfig withHomeAssistant(MqttConfig c) {
         return new MqttConfig(c.broker(), c.embeddedPort(), c.topicPrefix(), c.clientId(), c.username(), c.password(),
-                c.tls(), c.bufferDir(), c.bufferMax(), c.qos(), c.keepAlive(), true);
+                c.tls(), c.bufferDir(), c.bufferMax(), c.bufferMaxBytes(), c.qos(), c.keepAlive(), true);
     }
 
     static MqttConfig embedded(int port, Path bufferDir, String prefix) {
         MqttConfig c = config(null, bufferDir, prefix);
         return new MqttConfig(Optional.empty(), port, c.topicPrefix(), c.clientId(), c.username(), c.password(),
-                c.tls(), c.bufferDir(), c.bufferMax(), c.qos(), c.keepAlive(), false);
+                c.tls(), c.bufferDir(), c.bufferMax(), c.bufferMaxBytes(), c.qos(), c.keepAlive(), false);
     }
 
     static Appearance.Event event(int n, Appearance.EventType type) {

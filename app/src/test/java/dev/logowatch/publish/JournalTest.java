@@ -32,6 +32,41 @@ class JournalTest {
         }
     }
 
+    /** A long outage with large payloads: the disk used stays within the byte bound, events kept before detections. */
+    @Test
+    void theBufferStaysWithinItsBytesOnDiskAndDropsDetectionsFirst() throws IOException {
+        byte[] kilobyte = new byte[1024];
+        long maxBytes = 64 * 1024;
+        int segmentRecords = 8;
+        List<Journal.Buffered> dropped = new ArrayList<>();
+        try (DiskBuffer buffer = new DiskBuffer(dir, 1_000_000, maxBytes, segmentRecords)) {
+            for (int i = 0; i < 500; i++) {
+                dropped.addAll(buffer.append(MessageKind.DETECTION, "t/detections", 1, kilobyte));
+                if (i % 10 == 0) {
+                    dropped.addAll(buffer.append(MessageKind.EVENT, "t/events", 1, payload(i / 10)));
+                }
+                assertThat(diskBytes(dir)).as("bytes on disk after %d messages", i)
+                        .isLessThanOrEqualTo(maxBytes + segmentRecords * 1100L);
+                assertThat(buffer.bytes()).isEqualTo(diskBytes(dir));
+            }
+            assertThat(dropped).isNotEmpty().allMatch(m -> m.kind() == MessageKind.DETECTION);
+            assertThat(buffer.size(MessageKind.EVENT)).isEqualTo(50);
+        }
+        try (DiskBuffer reopened = new DiskBuffer(dir, 1_000_000, maxBytes, segmentRecords)) {
+            assertThat(reopened.bytes()).as("counted again after a restart").isEqualTo(diskBytes(dir));
+        }
+    }
+
+    private static long diskBytes(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            long total = 0;
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("seg-")).toList()) {
+                total += Files.size(f);
+            }
+            return total;
+        }
+    }
+
     @Test
     void acknowledgedMessagesAreNotSentAgainAndTheirSegmentsAreDeleted() throws IOException {
         try (DiskBuffer buffer = new DiskBuffer(dir, 1000, 3)) {

@@ -285,6 +285,33 @@ class MqttPublisherIntegrationTest {
     }
 
     @Test
+    void aFlappingStreamStatusQueuesOneValueAndTheLatestIsRetained() throws Exception {
+        try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"), "")) {
+            // A broker that is down: every change waits in the publisher.
+            broker.stop();
+            MqttPublisher publisher = MqttPublisher.start(Fixtures.config(URI.create("tcp://127.0.0.1:" + broker.port()), dir.resolve("buf"), "dev8"),
+                    "dev8", statuses::add, stats(), Fixtures.FAST);
+            try {
+                int maxQueued = 0;
+                for (int i = 0; i < 200_000; i++) {
+                    publisher.streamStatus("cam", i % 2 == 0);
+                    maxQueued = Math.max(maxQueued, publisher.pendingCommands());
+                }
+                publisher.streamStatus("cam", false);
+                assertThat(maxQueued).as("commands queued while 200,000 values changed").isLessThan(100);
+                broker.start();
+                try (Subscriber sub = Subscriber.start(broker.port(), "dev8/streams/cam/status")) {
+                    assertThat(sub.await(WAIT, m -> has(m, "dev8/streams/cam/status"))).isTrue();
+                    assertThat(sub.on("dev8/streams/cam/status")).extracting(Subscriber.Message::payload)
+                            .last().isEqualTo("offline");
+                }
+            } finally {
+                publisher.close();
+            }
+        }
+    }
+
+    @Test
     void anEmbeddedBrokerPortTakenByAnotherBrokerRefusesToStartAndPublishesNothingThere() throws Exception {
         try (Mosquitto other = Mosquitto.start(dir.resolve("other"), "");
              Subscriber sub = Subscriber.start(other.port(), "#")) {
