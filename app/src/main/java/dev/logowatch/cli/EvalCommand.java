@@ -3,9 +3,11 @@ package dev.logowatch.cli;
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.CatalogLoader;
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.detect.Proposer;
 import dev.logowatch.eval.Dataset;
 import dev.logowatch.eval.Evaluation;
 import dev.logowatch.eval.Images;
+import dev.logowatch.eval.ProposalRecall;
 import dev.logowatch.image.ImageFile;
 import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.pipeline.Models;
@@ -42,6 +44,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--report-json", paramLabel = "FILE", description = "Also write the report as JSON.")
     private Path reportJson;
 
+    @Option(names = "--proposals", description = "Measure only the proposer: the share of labelled boxes (any brand) "
+            + "a proposal covers at IoU >= 0.5, by logo size. No catalog is needed (DATASET/catalog may be empty).")
+    private boolean proposalsOnly;
+
     @Override
     public Integer call() {
         LogowatchConfig loaded = Launch.config(config);
@@ -59,6 +65,9 @@ final class EvalCommand implements Callable<Integer> {
                         java.util.List.of("models.embedder: eval needs the model the service would use"));
             }
             long start = System.nanoTime();
+            if (proposalsOnly) {
+                return proposals(data, models, loaded, start);
+            }
             CatalogLoader.Result catalog = models.catalogLoader(loaded).load(data.catalog());
             System.err.println("catalog " + data.catalog() + ": " + catalog.report().summary());
             Recognizer recognizer = models.recognizer(new AtomicReference<Catalog>(catalog.catalog()), loaded).orElseThrow();
@@ -95,6 +104,35 @@ final class EvalCommand implements Callable<Integer> {
             System.err.println("logowatch eval: " + e.getMessage());
             return Main.EXIT_FAILED;
         }
+    }
+
+    private int proposals(Dataset data, Models models, LogowatchConfig loaded, long start) throws IOException {
+        Proposer proposer = models.proposer().orElseThrow();
+        ProposalRecall recall = new ProposalRecall();
+        Evaluation skips = new Evaluation(0);
+        Progress progress = new Progress("eval", data.items().size());
+        long sequence = 0;
+        for (Dataset.Item item : data.items()) {
+            try {
+                recall.add(item, proposer.propose(Images.frame(item.image(), loaded.images(), "eval", sequence++)));
+            } catch (ImageFile.Refused e) {
+                skips.skip(item, e.getMessage());
+                System.err.println("logowatch eval: skipped " + item.name() + ": " + e.getMessage());
+            }
+            progress.step();
+        }
+        progress.done();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.print(recall.toText(seconds));
+        skips.skipped().forEach(s -> System.out.println("skipped " + s.image() + ": " + s.reason()));
+        if (reportJson != null) {
+            var json = recall.toJson(seconds);
+            var list = json.putArray("skipped");
+            skips.skipped().forEach(s -> list.addObject().put("image", s.image()).put("reason", s.reason()));
+            Files.writeString(reportJson, json.toPrettyString() + "\n");
+            System.err.println("report written to " + reportJson);
+        }
+        return recall.images() == 0 ? Main.EXIT_FAILED : Main.EXIT_OK;
     }
 
     static String percent(double v) {

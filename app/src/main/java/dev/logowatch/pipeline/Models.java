@@ -100,6 +100,11 @@ public final class Models implements AutoCloseable {
                 new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding));
     }
 
+    /** What finds candidate regions in a frame: the detector or the grid, as configured. */
+    public Optional<Proposer> proposer() {
+        return proposer;
+    }
+
     public Optional<Embedder> embedder() {
         return embedder;
     }

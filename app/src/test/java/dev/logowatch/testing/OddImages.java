@@ -80,6 +80,7 @@ public final class OddImages {
         out.add(ok("cmyk-adobe.jpg", fourChannelJpeg(scene, 0)));
         out.add(ok("ycck-adobe.jpg", fourChannelJpeg(scene, 2)));
         out.add(ok("progressive.jpg", jpeg(scene, true)));
+        out.add(ok("dqt-16bit.jpg", sixteenBitTables(jpeg)));
         out.add(ok("exif-rotated-90.jpg", withSegment(jpeg(rotatedForExif6(scene), false), exifOrientation(6))));
         out.add(ok("rgb-16bit.png", png(sixteenBit(scene))));
         out.add(ok("grey-16bit.png", png(grey16(scene))));
@@ -303,6 +304,40 @@ public final class OddImages {
             }
         }
         return stored;
+    }
+
+    /** The JPEG with its quantisation tables stored as 16-bit values, as some cameras write them. */
+    private static byte[] sixteenBitTables(byte[] jpeg) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        int i = 2;
+        while ((jpeg[i + 1] & 0xff) != 0xDA) {
+            int length = ((jpeg[i + 2] & 0xff) << 8) | (jpeg[i + 3] & 0xff);
+            if ((jpeg[i + 1] & 0xff) == 0xDB) {
+                ByteArrayOutputStream tables = new ByteArrayOutputStream();
+                int p = i + 4;
+                while (p < i + 2 + length) {
+                    int id = jpeg[p] & 0x0f;
+                    tables.write(0x10 | id);
+                    for (int k = 0; k < 64; k++) {
+                        tables.write(0);
+                        tables.write(jpeg[p + 1 + k] & 0xff);
+                    }
+                    p += 65;
+                }
+                byte[] body = tables.toByteArray();
+                out.write(0xFF);
+                out.write(0xDB);
+                out.write((body.length + 2) >> 8);
+                out.write((body.length + 2) & 0xff);
+                out.write(body, 0, body.length);
+            } else {
+                out.write(jpeg, i, 2 + length);
+            }
+            i += 2 + length;
+        }
+        out.write(jpeg, i, jpeg.length - i);
+        return out.toByteArray();
     }
 
     /** The segment inserted right after SOI and any APP0 (JFIF), where readers look for it. */
