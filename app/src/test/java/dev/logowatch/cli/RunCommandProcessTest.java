@@ -1,5 +1,7 @@
 package dev.logowatch.cli;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The service as a separate process, as systemd runs it. */
 @Tag("integration")
@@ -52,6 +55,17 @@ class RunCommandProcessTest {
                 lines.add("read failed: " + e);
             }
         });
+    }
+
+    /** The port of the status page the service announced, or -1 before it has. */
+    private static int announcedPort(List<String> lines) {
+        for (String line : lines) {
+            Matcher m = PAGE.matcher(line);
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return -1;
     }
 
     @Test
@@ -83,18 +97,15 @@ class RunCommandProcessTest {
         List<String> lines = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> output = collect(process, lines);
         try {
-            int port = -1;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (port < 0 && System.nanoTime() < deadline && process.isAlive()) {
-                for (String line : lines) {
-                    Matcher m = PAGE.matcher(line);
-                    if (m.find()) {
-                        port = Integer.parseInt(m.group(1));
-                    }
-                }
-                Thread.sleep(50);
+            int port;
+            try {
+                port = await("the service announces its status page").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(50))
+                        .failFast("the service exited", () -> !process.isAlive())
+                        .until(() -> announcedPort(lines), announced -> announced > 0);
+            } catch (ConditionTimeoutException | TerminalFailureException e) {
+                throw new AssertionError(e.getMessage() + "; output:\n" + String.join("\n", lines), e);
             }
-            assertThat(port).as("service announced its status page; output:\n" + String.join("\n", lines)).isPositive();
             HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                             URI.create("http://127.0.0.1:" + port + "/observe/health")).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -183,7 +194,7 @@ class RunCommandProcessTest {
         List<String> lines = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> output = collect(process, lines);
         try {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90))
+            await().atMost(Duration.ofSeconds(90))
                     .until(() -> !process.isAlive() || !held.isEmpty()
                             && lines.stream().filter(l -> l.contains(" is live, ")).count() == 6);
             // Freeze the cameras: each reader now waits in a socket read for up to its stall timeout.

@@ -25,9 +25,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A brand added to the central catalog while a stream runs: after {@code POST
@@ -35,6 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("integration")
 class CatalogSyncPipelineTest {
+    private static final Duration POLL = Duration.ofMillis(200);
+
     @TempDir
     static Path dir;
 
@@ -115,11 +117,13 @@ class CatalogSyncPipelineTest {
                 """.formatted(central.getAddress().getPort()) + LogoScene.SETTINGS);
         LogowatchConfig loaded = LogowatchConfig.load(config, Map.of());
         try (Appliance appliance = Appliance.start(loaded, "test")) {
-            waitFor(() -> appliance.board().catalog().version().equals("v1"), 60, "first sync installs v1");
+            await("first sync installs v1").atMost(Duration.ofSeconds(60)).pollInterval(POLL)
+                    .until(() -> appliance.board().catalog().version().equals("v1"));
             // The clip loops every 7 s: let redmark pass in full (27 frames at 3 fps) while it is not in the catalog.
             StreamStatus cam = appliance.board().stream("cam").orElseThrow();
             long from = cam.view().framesProcessed();
-            waitFor(() -> cam.view().framesProcessed() >= from + 27, 60, "9 s of the clip processed under v1");
+            await("9 s of the clip processed under v1").atMost(Duration.ofSeconds(60)).pollInterval(POLL)
+                    .until(() -> cam.view().framesProcessed() >= from + 27);
             assertThat(appliance.board().openAppearances()).isEmpty();
             assertThat(appliance.board().recentDetections(50)).noneMatch(d -> d.get("brand").asText().equals("redmark"));
 
@@ -133,18 +137,10 @@ class CatalogSyncPipelineTest {
             assertThat(response.body()).contains("\"outcome\":\"updated\"").contains("\"version\":\"v2\"");
             assertThat(appliance.board().catalog().brands()).isEqualTo(2);
 
-            waitFor(() -> appliance.board().recentDetections(50).stream()
-                    .anyMatch(d -> d.get("brand").asText().equals("redmark")), 40, "redmark recognised after the sync");
+            await("redmark recognised after the sync").atMost(Duration.ofSeconds(40)).pollInterval(POLL)
+                    .until(() -> appliance.board().recentDetections(50).stream()
+                            .anyMatch(d -> d.get("brand").asText().equals("redmark")));
             assertThat(appliance.board().stream("cam").orElseThrow().reconnectCount()).isZero();
-        }
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition, int seconds, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting: " + what).isLessThan(deadline);
-            Thread.sleep(200);
         }
     }
 }

@@ -38,6 +38,7 @@ import java.util.logging.SimpleFormatter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The device's secrets (MQTT password, verifier API key, web token, a camera password in a
@@ -207,19 +208,18 @@ class SecretsNeverLeakIntegrationTest {
     }
 
     /** Until the verifier has failed against its dead port and the camera has failed against its own. */
-    private static void waitForErrorPaths(Appliance appliance) throws InterruptedException {
+    private static void waitForErrorPaths(Appliance appliance) {
         StreamStatus door = appliance.board().stream("door").orElseThrow();
         StreamStatus cam = appliance.board().stream("cam").orElseThrow();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            boolean verifierFailed = appliance.board().verifier().outcomes().getOrDefault("error", 0L) > 0;
-            if (verifierFailed && door.view().lastError().isPresent() && cam.view().framesProcessed() > 10) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("error paths not reached within 60 s: verifier " + appliance.board().verifier()
-                + ", door " + door.view() + ", cam " + cam.view());
+        await("error paths reached").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    boolean verifierFailed = appliance.board().verifier().outcomes().getOrDefault("error", 0L) > 0;
+                    boolean doorFailed = door.view().lastError().isPresent();
+                    assertThat(verifierFailed && doorFailed && cam.view().framesProcessed() > 10)
+                            .as(() -> "verifier " + appliance.board().verifier() + ", door " + door.view()
+                                    + ", cam " + cam.view())
+                            .isTrue();
+                });
     }
 
     private static Map<String, String> pages(int port) throws Exception {

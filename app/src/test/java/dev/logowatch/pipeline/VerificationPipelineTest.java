@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The service with a borderline brand and a remote verifier: the appearance exists only
@@ -118,13 +120,9 @@ class VerificationPipelineTest {
     void aBorderlineBrandBecomesAnAppearanceOnlyAfterTheVerifierSaysYes() throws Exception {
         startVlm("Sure. {\"verdict\": \"yes\", \"confidence\": 0.93, \"visual_cues\": \"red disc, white bar\"}", false);
         try (Appliance appliance = Appliance.start(config("yes", true, 5), "test")) {
-            List<Appearance> open = List.of();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-            while (open.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                open = appliance.board().openAppearances();
-            }
-            assertThat(open).as("an appearance once the verifier confirmed").isNotEmpty();
+            List<Appearance> open = await("an appearance once the verifier confirmed")
+                    .atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> appliance.board().openAppearances(), appearances -> !appearances.isEmpty());
             assertThat(open.get(0).brand()).isEqualTo("redmark");
             assertThat(open.get(0).verification()).isEqualTo(Verification.CONFIRMED);
             assertThat(asked.get()).isPositive();
@@ -160,10 +158,8 @@ class VerificationPipelineTest {
      */
     private static double processedPerSecond(Appliance appliance) throws InterruptedException {
         StreamStatus cam = appliance.board().stream("cam").orElseThrow();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (cam.state() != StreamStatus.State.LIVE && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        await("the stream is live").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> cam.state() == StreamStatus.State.LIVE);
         Thread.sleep(2000);
         long before = cam.view().framesProcessed();
         Thread.sleep(12_000);

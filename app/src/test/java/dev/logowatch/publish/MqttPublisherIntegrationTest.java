@@ -24,12 +24,14 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The publisher against a real mosquitto, watched with the real mosquitto_sub. */
 @Tag("integration")
 class MqttPublisherIntegrationTest {
     static final Pattern ISO_MILLIS = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z");
     static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration POLL = Duration.ofMillis(20);
 
     @TempDir
     Path dir;
@@ -52,7 +54,8 @@ class MqttPublisherIntegrationTest {
             MqttPublisher publisher = MqttPublisher.start(config, "dev1", statuses::add, stats(), Fixtures.FAST);
             try {
                 // QoS 0 detections are only sent while connected.
-                assertThat(waitFor(() -> statuses.stream().anyMatch(s -> s.state().equals("connected")))).isTrue();
+                await("the publisher connects").atMost(WAIT).pollInterval(POLL)
+                        .until(() -> statuses.stream().anyMatch(s -> s.state().equals("connected")));
                 publisher.catalog("2026-11-23.3", 12, "logo-embedder-v1");
                 publisher.streamStatus("cam1", true);
                 publisher.event(Fixtures.event(3, Appearance.EventType.NEW));
@@ -264,7 +267,8 @@ class MqttPublisherIntegrationTest {
         MqttPublisher publisher = MqttPublisher.start(Fixtures.embedded(port, dir.resolve("buf"), "dev5"), "dev5",
                 statuses::add, stats(), Fixtures.FAST);
         try {
-            assertThat(waitFor(() -> statuses.stream().anyMatch(s -> s.state().equals("connected")))).isTrue();
+            await("the publisher connects").atMost(WAIT).pollInterval(POLL)
+                    .until(() -> statuses.stream().anyMatch(s -> s.state().equals("connected")));
             try (Subscriber sub = Subscriber.start(port, "dev5/#")) {
                 publisher.event(Fixtures.event(9, Appearance.EventType.END));
                 assertThat(sub.await(WAIT, m -> has(m, "dev5/events"))).as("got %s", sub.messages()).isTrue();
@@ -384,17 +388,6 @@ class MqttPublisherIntegrationTest {
         java.util.Set<Integer> ids = new java.util.HashSet<>();
         messages.forEach(m -> ids.add(idNumber(m)));
         return ids;
-    }
-
-    static boolean waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 
 }

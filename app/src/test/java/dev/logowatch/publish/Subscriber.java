@@ -1,5 +1,8 @@
 package dev.logowatch.publish;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -80,15 +83,13 @@ final class Subscriber implements AutoCloseable {
     }
 
     /** Waits until {@code condition} holds for the messages so far; false after {@code timeout}. */
-    boolean await(Duration timeout, Predicate<List<Message>> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.test(messages())) {
-                return true;
-            }
-            Thread.sleep(20);
+    boolean await(Duration timeout, Predicate<List<Message>> condition) {
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(this::messages, condition);
+            return true;
+        } catch (ConditionTimeoutException e) {
+            return false;
         }
-        return condition.test(messages());
     }
 
     String output() {

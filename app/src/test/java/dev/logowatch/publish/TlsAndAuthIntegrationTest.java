@@ -21,10 +21,14 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** TLS with a CA, server and client certificates made by openssl, and password checks, against mosquitto. */
 @Tag("integration")
 class TlsAndAuthIntegrationTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final Duration POLL = Duration.ofMillis(20);
+
     @TempDir
     Path dir;
 
@@ -74,7 +78,8 @@ class TlsAndAuthIntegrationTest {
             MqttPublisher publisher = MqttPublisher.start(config, "tls2", statuses::add,
                     Payloads.JSON::createObjectNode, Fixtures.FAST);
             try {
-                assertThat(eventually(() -> publisher.counters().connectFailures() >= 2)).isTrue();
+                await("the connection fails and is retried").atMost(WAIT).pollInterval(POLL)
+                        .until(() -> publisher.counters().connectFailures() >= 2);
                 assertThat(statuses).anyMatch(s -> s.error().orElse("").equals("cannot reach broker ssl://127.0.0.1:"
                         + broker.port() + ": TLS failed: the broker's certificate is not signed by a trusted CA"
                         + " (check mqtt.tls.ca-file)"));
@@ -98,8 +103,8 @@ class TlsAndAuthIntegrationTest {
                 for (int i = 0; i < 5; i++) {
                     publisher.event(Fixtures.event(i, Appearance.EventType.UPDATE));
                 }
-                assertThat(eventually(() -> publisher.counters().connectFailures() >= 3))
-                        .as("keeps retrying: %s", publisher.counters()).isTrue();
+                await("keeps retrying").atMost(WAIT).pollInterval(POLL)
+                        .until(publisher::counters, counters -> counters.connectFailures() >= 3);
                 StatusBoard.MqttStatus last = statuses.get(statuses.size() - 1);
                 assertThat(last.error()).hasValue("broker " + uri + " refused the connection: not authorized"
                         + " (check mqtt.username and mqtt.password-file)");
@@ -162,16 +167,5 @@ class TlsAndAuthIntegrationTest {
             p.destroyForcibly();
             throw new IllegalStateException(String.join(" ", command) + " failed: " + new String(out));
         }
-    }
-
-    static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(20);
-        }
-        return condition.getAsBoolean();
     }
 }

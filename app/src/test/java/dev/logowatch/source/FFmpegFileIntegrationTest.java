@@ -25,13 +25,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Real files through FFmpeg: sampling, looping, and inputs that must not crash or wedge the reader. */
 @Tag("integration")
 class FFmpegFileIntegrationTest {
     private static final Duration MAX = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(20);
     private static final Backoff FAST = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0.1);
 
     @TempDir
@@ -125,7 +126,7 @@ class FFmpegFileIntegrationTest {
         Path short1s = Clips.testPattern(dir, "short.mp4", "320x240", 25, 1);
         start(short1s, 5, true);
 
-        await(MAX, "played three times", () -> opens.get() >= 3);
+        await("played three times").atMost(MAX).pollInterval(POLL).until(() -> opens.get() >= 3);
         int frames = 0;
         while (latest.take(Duration.ZERO) instanceof LatestFrame.Fresh) {
             frames++;
@@ -195,8 +196,8 @@ class FFmpegFileIntegrationTest {
     private void assertHostileInputIsRetried(Path file) {
         start(file, 5, false);
 
-        await(MAX, "the failure shows", () -> status.state() == State.RECONNECTING);
-        await(MAX, "it is retried", () -> opens.get() >= 3);
+        await("the failure shows").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.RECONNECTING);
+        await("it is retried").atMost(MAX).pollInterval(POLL).until(() -> opens.get() >= 3);
         assertThat(status.view().lastError()).isPresent();
         assertThat(status.view().framesIn()).isZero();
 

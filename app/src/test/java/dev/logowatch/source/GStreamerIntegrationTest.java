@@ -18,13 +18,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** User pipelines through the system's GStreamer: forced BGR, padded rows, files, broken pipelines. */
 @Tag("integration")
 class GStreamerIntegrationTest {
     private static final Duration MAX = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(20);
     private static final Backoff FAST = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 0.1);
 
     @TempDir
@@ -101,7 +102,7 @@ class GStreamerIntegrationTest {
     void aPipelineNamingAMissingElementIsReportedAndRetried() {
         start("videotestsrc ! nvv4l2decoder ! appsink", 5);
 
-        await(MAX, "the failure shows", () -> status.state() == State.RECONNECTING);
+        await("the failure shows").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.RECONNECTING);
         assertThat(status.view().lastError().orElseThrow()).contains("nvv4l2decoder");
     }
 
@@ -109,7 +110,7 @@ class GStreamerIntegrationTest {
     void aMissingFileIsReportedAndRetried() {
         start("filesrc location=" + dir.resolve("missing.mp4") + " ! qtdemux ! h264parse ! avdec_h264 ! appsink", 5);
 
-        await(MAX, "the failure shows", () -> status.state() == State.RECONNECTING);
+        await("the failure shows").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.RECONNECTING);
         assertThat(status.view().lastError().orElseThrow()).containsIgnoringCase("missing.mp4");
     }
 }

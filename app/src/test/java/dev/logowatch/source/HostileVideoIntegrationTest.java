@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
-import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The whole service (an {@link Appliance} with the tiny test embedder) fed broken and strange
@@ -53,6 +53,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("integration")
 class HostileVideoIntegrationTest {
     private static final Duration MAX = Duration.ofSeconds(60);
+    private static final Duration POLL = Duration.ofMillis(20);
     private static final List<String> BROKEN = List.of("zero", "text", "truncated", "garbage-http", "garbage-rtsp");
     private static final List<String> PLAYING = List.of("good", "corrupt", "reschange", "uhd", "pixel");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -153,11 +154,14 @@ class HostileVideoIntegrationTest {
             Appliance running = appliance;
             Map<String, Set<String>> sizes = new ConcurrentHashMap<>();
 
-            await(MAX, "every broken input is reported and every playable one processed", () -> {
-                recordSizes(running, sizes);
-                return BROKEN.stream().allMatch(id -> stream(running, id).state() == State.RECONNECTING)
-                        && PLAYING.stream().allMatch(id -> stream(running, id).view().framesProcessed() >= 2);
-            }, () -> views(running));
+            // The handler above collects uncaught exceptions for the check below; Awaitility must not take them.
+            await("every broken input is reported and every playable one processed").atMost(MAX).pollInterval(POLL)
+                    .dontCatchUncaughtExceptions().untilAsserted(() -> {
+                        recordSizes(running, sizes);
+                        assertThat(BROKEN.stream().allMatch(id -> stream(running, id).state() == State.RECONNECTING)
+                                && PLAYING.stream().allMatch(id -> stream(running, id).view().framesProcessed() >= 2))
+                                .as(() -> views(running)).isTrue();
+                    });
             // Let every broken input fail a few more times (the backoff doubles from 1 s).
             long retryUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
             while (System.nanoTime() < retryUntil) {
@@ -189,12 +193,14 @@ class HostileVideoIntegrationTest {
             Files.copy(good, fixed);
             Files.move(fixed, dir.resolve("zero.mp4"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             garbageHttp.serve(Files.readAllBytes(goodTs));
-            await(MAX, "repaired inputs play", () -> {
-                StreamStatus zero = stream(running, "zero");
-                StreamStatus http = stream(running, "garbage-http");
-                return zero.view().framesProcessed() > 0 && zero.reconnectCount() >= 1
-                        && http.view().framesProcessed() > 0 && http.reconnectCount() >= 1;
-            }, () -> views(running));
+            await("repaired inputs play").atMost(MAX).pollInterval(POLL).dontCatchUncaughtExceptions()
+                    .untilAsserted(() -> {
+                        StreamStatus zero = stream(running, "zero");
+                        StreamStatus http = stream(running, "garbage-http");
+                        assertThat(zero.view().framesProcessed() > 0 && zero.reconnectCount() >= 1
+                                && http.view().framesProcessed() > 0 && http.reconnectCount() >= 1)
+                                .as(() -> views(running)).isTrue();
+                    });
 
             assertThat(uncaught).as("no thread died").isEmpty();
             assertThat(log.records()).as("no stack trace in the log").noneMatch(r -> r.getThrown() != null
@@ -214,8 +220,8 @@ class HostileVideoIntegrationTest {
             log.close();
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
-        await(Duration.ofSeconds(10), "no decoder or worker thread left running", () -> leftoverThreads().isEmpty(),
-                () -> leftoverThreads().toString());
+        await("no decoder or worker thread left running").atMost(Duration.ofSeconds(10)).pollInterval(POLL)
+                .until(HostileVideoIntegrationTest::leftoverThreads, List::isEmpty);
     }
 
     private static StreamStatus stream(Appliance appliance, String id) {

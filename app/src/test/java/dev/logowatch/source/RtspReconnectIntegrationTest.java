@@ -21,8 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real RTSP server on loopback that dies mid-stream and comes back on the same port: both
@@ -31,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Tag("integration")
 class RtspReconnectIntegrationTest {
     private static final Duration MAX = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(20);
     private static final Backoff FAST = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(2), 0.1);
 
     @TempDir
@@ -105,13 +106,14 @@ class RtspReconnectIntegrationTest {
             long start = System.nanoTime();
             StreamReader reader = StreamReader.start(config, status, latest, FAST);
             try {
-                await(MAX, "the silence is reported", () -> status.state() == State.RECONNECTING);
+                await("the silence is reported").atMost(MAX).pollInterval(POLL)
+                        .until(() -> status.state() == State.RECONNECTING);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 assertThat(seconds).as("reported after about the stall timeout").isBetween(1.5, 10.0);
                 // Reported by the decoder's own timeouts, not by the watchdog for stuck native calls.
                 assertThat(status.view().lastError().orElseThrow()).startsWith(
                         decoder == Decoder.FFMPEG ? "cannot open: no answer within" : "no frame for 2.0 s");
-                await(MAX, "it tries again", () -> accepted.size() >= 2);
+                await("it tries again").atMost(MAX).pollInterval(POLL).until(() -> accepted.size() >= 2);
             } finally {
                 long closing = System.nanoTime();
                 reader.close();
@@ -136,7 +138,7 @@ class RtspReconnectIntegrationTest {
             assertThat(before.height()).isEqualTo(240);
 
             rtsp.kill();
-            await(MAX, "the stream leaves LIVE", () -> status.state() != State.LIVE);
+            await("the stream leaves LIVE").atMost(MAX).pollInterval(POLL).until(() -> status.state() != State.LIVE);
             assertThat(status.state()).isEqualTo(State.RECONNECTING);
             assertThat(status.view().lastError()).isPresent();
             // Let a retry or two fail against the closed port.
@@ -144,8 +146,9 @@ class RtspReconnectIntegrationTest {
             assertThat(status.state()).isEqualTo(State.RECONNECTING);
 
             rtsp.start();
-            await(MAX, "the stream is live again", () -> status.state() == State.LIVE && status.reconnectCount() >= 1,
-                    () -> status.view().toString());
+            await("the stream is live again").atMost(MAX).pollInterval(POLL).untilAsserted(() ->
+                    assertThat(status.state() == State.LIVE && status.reconnectCount() >= 1)
+                            .as(() -> status.view().toString()).isTrue());
             Frame after = takeFrames(3);
             assertThat(after.sequence()).isGreaterThan(before.sequence());
             assertThat(after.timestamp()).isAfter(before.timestamp());

@@ -21,11 +21,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
-import static dev.logowatch.source.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class StreamReaderTest {
     private static final Duration MAX = Duration.ofSeconds(10);
+    private static final Duration POLL = Duration.ofMillis(20);
     private static final String CAMERA = "rtsp://admin:hunter2@cam.local/live";
 
     private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp://cam.local/");
@@ -111,10 +112,11 @@ class StreamReaderTest {
                 () -> new ScriptedSource(0, 10, ScriptedSource.Then.FRAMES_FOREVER));
         reader = StreamReader.start(camera(20, Duration.ofSeconds(5)), status, latest, backoff(400), null, opener);
 
-        await(MAX, "the stream goes live", () -> status.state() == State.LIVE);
-        await(MAX, "the failure shows", () -> status.state() == State.RECONNECTING);
+        await("the stream goes live").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.LIVE);
+        await("the failure shows").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.RECONNECTING);
         assertThat(lastError()).isEqualTo("connection reset by rtsp://admin:***@cam.local/live");
-        await(MAX, "frames flow again", () -> status.state() == State.LIVE && status.reconnectCount() == 1);
+        await("frames flow again").atMost(MAX).pollInterval(POLL)
+                .until(() -> status.state() == State.LIVE && status.reconnectCount() == 1);
 
         assertThat(opener.opened.getFirst().closed).as("the failed decoder was closed").isTrue();
         long pause = opener.openTimes.get(1) - opener.openTimes.get(0);
@@ -129,7 +131,7 @@ class StreamReaderTest {
                 () -> new ScriptedSource(0, 10, ScriptedSource.Then.FRAMES_FOREVER));
         reader = StreamReader.start(camera(20, Duration.ofSeconds(5)), status, latest, backoff(100), null, failing);
 
-        await(MAX, "the fifth attempt succeeds", () -> status.state() == State.LIVE);
+        await("the fifth attempt succeeds").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.LIVE);
 
         assertThat(failing.attempts.get()).isEqualTo(5);
         List<Long> times = failing.openTimes;
@@ -155,9 +157,10 @@ class StreamReaderTest {
                 () -> new ScriptedSource(0, 10, ScriptedSource.Then.FRAMES_FOREVER));
         reader = StreamReader.start(camera(20, Duration.ofMillis(400)), status, latest, backoff(300), null, opener);
 
-        await(MAX, "the stall is reported", () -> status.state() == State.RECONNECTING);
+        await("the stall is reported").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.RECONNECTING);
         assertThat(lastError()).startsWith("no frame for 0.4 s");
-        await(MAX, "frames flow again", () -> status.state() == State.LIVE && status.reconnectCount() == 1);
+        await("frames flow again").atMost(MAX).pollInterval(POLL)
+                .until(() -> status.state() == State.LIVE && status.reconnectCount() == 1);
         assertThat(opener.opened.getFirst().closed).isTrue();
         next();
     }
@@ -171,9 +174,10 @@ class StreamReaderTest {
             reader = StreamReader.start(camera(20, Duration.ofMillis(500)), status, latest, backoff(100), null,
                     opener);
 
-            await(MAX, "the blocked decoder is noticed", () -> lastError().startsWith("decoder blocked for"));
-            await(MAX, "frames flow from a new decoder",
-                    () -> status.state() == State.LIVE && status.reconnectCount() == 1);
+            await("the blocked decoder is noticed").atMost(MAX).pollInterval(POLL)
+                    .until(() -> lastError().startsWith("decoder blocked for"));
+            await("frames flow from a new decoder").atMost(MAX).pollInterval(POLL)
+                    .until(() -> status.state() == State.LIVE && status.reconnectCount() == 1);
             assertThat(opener.attempts.get()).isEqualTo(2);
             long before = next().sequence();
             assertThat(next().sequence()).isGreaterThan(before);
@@ -181,7 +185,8 @@ class StreamReaderTest {
         } finally {
             stuck.unblock();
         }
-        await(MAX, "the released decoder is closed by its old thread", () -> stuck.closed);
+        await("the released decoder is closed by its old thread").atMost(MAX).pollInterval(POLL)
+                .until(() -> stuck.closed);
         assertThat(status.state()).isEqualTo(State.LIVE);
     }
 
@@ -210,7 +215,7 @@ class StreamReaderTest {
         ScriptedSource.Opener opener = new ScriptedSource.Opener(() -> new ScriptedSource(10, 5, ScriptedSource.Then.END));
         reader = StreamReader.start(file(true), status, latest, backoff(2000), null, opener);
 
-        await(MAX, "three plays", () -> opener.attempts.get() >= 3);
+        await("three plays").atMost(MAX).pollInterval(POLL).until(() -> opener.attempts.get() >= 3);
 
         assertThat(status.state()).isEqualTo(State.LIVE);
         assertThat(status.reconnectCount()).isZero();
@@ -223,10 +228,10 @@ class StreamReaderTest {
         ScriptedSource.Opener opener = new ScriptedSource.Opener(() -> new ScriptedSource(0, 5, ScriptedSource.Then.END));
         reader = StreamReader.start(file(true), status, latest, backoff(200), null, opener);
 
-        await(MAX, "the failure shows", () -> status.state() == State.RECONNECTING);
+        await("the failure shows").atMost(MAX).pollInterval(POLL).until(() -> status.state() == State.RECONNECTING);
         assertThat(lastError()).contains("before its first frame");
         long start = System.nanoTime();
-        await(MAX, "a few retries", () -> opener.attempts.get() >= 3);
+        await("a few retries").atMost(MAX).pollInterval(POLL).until(() -> opener.attempts.get() >= 3);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(300);
         assertThat(opener.attempts.get()).isLessThan(10);
     }
@@ -254,7 +259,8 @@ class StreamReaderTest {
     void closeInterruptsABackoffWait() {
         ScriptedSource.Opener opener = new ScriptedSource.Opener(() -> null);
         reader = StreamReader.start(camera(20, Duration.ofSeconds(5)), status, latest, backoff(30_000), null, opener);
-        await(MAX, "the first attempt failed", () -> status.state() == State.RECONNECTING);
+        await("the first attempt failed").atMost(MAX).pollInterval(POLL)
+                .until(() -> status.state() == State.RECONNECTING);
 
         long start = System.nanoTime();
         reader.close();

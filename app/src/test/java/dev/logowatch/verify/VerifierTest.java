@@ -13,6 +13,7 @@ import dev.logowatch.web.DeviceMeters.VerifierOutcome;
 import dev.logowatch.web.StatusBoard;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Tag;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,11 +36,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -48,6 +49,7 @@ import java.util.logging.SimpleFormatter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 class VerifierTest {
     private static final String KEY = "sk-test-7f3a9c";
@@ -530,20 +532,13 @@ class VerifierTest {
         }
     }
 
-    private void awaitTrue(Duration max, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + max.toMillis() + " ms: " + what + "; verifier " + verifier.status()
-                        + ", verdicts " + verdicts.stream().map(v -> v.outcome() + " " + v.detail()).distinct().toList()
-                        + ", log " + logged);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted waiting for " + what);
-            }
+    private void awaitTrue(Duration max, String what, Callable<Boolean> condition) {
+        try {
+            await(what).atMost(max).pollInterval(Duration.ofMillis(20)).until(condition);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(e.getMessage() + "; verifier " + verifier.status()
+                    + ", verdicts " + verdicts.stream().map(v -> v.outcome() + " " + v.detail()).distinct().toList()
+                    + ", log " + logged, e);
         }
     }
 

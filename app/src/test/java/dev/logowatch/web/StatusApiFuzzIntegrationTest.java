@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A seeded fuzz loop over the status API on loopback: random methods on paths built from the
@@ -100,11 +102,8 @@ class StatusApiFuzzIntegrationTest {
         assertThat(health.status()).as("healthy after the fuzz").isEqualTo(200);
         assertThat(RawHttp.JSON.readTree(health.body()).get("device").asText()).isEqualTo("fuzz-dev");
         // Live feeds whose client went away end at their next keep-alive (every 2 s).
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (board.subscriberCount() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(board.subscriberCount()).as("no live feed left open by clients that left").isZero();
+        await("no live feed left open by clients that left").atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(100)).until(board::subscriberCount, open -> open == 0);
     }
 
     private static void check(Response response, String request) throws IOException {

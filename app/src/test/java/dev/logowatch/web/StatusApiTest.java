@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class StatusApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -191,10 +192,8 @@ class StatusApiTest {
                     return "error " + e;
                 }
             });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (board.subscriberCount() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            await("the live feed subscribed").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> board.subscriberCount() > 0);
             board.detection(WebFixtures.detection("east", "puma", 9, new Box(0, 0, 50, 50)));
             String data = seen.get(10, TimeUnit.SECONDS);
             assertThat(JSON.readTree(data).get("brand").asText()).isEqualTo("puma");

@@ -48,6 +48,7 @@ import static dev.logowatch.catalog.sync.SyncFixtures.png;
 import static dev.logowatch.catalog.sync.SyncFixtures.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The device side of catalog sync against a real HTTP server on 127.0.0.1 that serves what
@@ -57,6 +58,7 @@ import static org.assertj.core.api.Assertions.within;
 @Tag("integration")
 class CatalogSyncTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(20);
 
     @TempDir
     Path root;
@@ -570,13 +572,15 @@ class CatalogSyncTest {
                 Duration.ofSeconds(5), Optional.empty(), Optional.empty()), b -> b
                 .backoff(new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 0.0)).onStatus(statuses::add));
         sync.start();
-        await(Duration.ofSeconds(5), () -> sync.status().consecutiveFailures() >= 3);
+        await("three failed polls").atMost(Duration.ofSeconds(5)).pollInterval(POLL)
+                .until(sync::status, status -> status.consecutiveFailures() >= 3);
         assertThat(sync.status().lastError()).get().asString().contains("HTTP 404");
         assertThat(sync.status().nextAttempt()).isPresent();
 
         Files.move(root.resolve("manifest.json"), served.resolve("manifest.json"));
-        await(Duration.ofSeconds(5), () -> sync.status().state() == SyncStatus.State.OK
-                && sync.status().nextAttempt().isPresent());
+        await("recovered with the next poll scheduled").atMost(Duration.ofSeconds(5)).pollInterval(POLL)
+                .until(sync::status, status -> status.state() == SyncStatus.State.OK
+                        && status.nextAttempt().isPresent());
         assertThat(sync.status().version()).isEqualTo("v1");
         assertThat(sync.status().consecutiveFailures()).isZero();
         assertThat(published).extracting(r -> r.catalog().version()).containsExactly("v1");
@@ -599,7 +603,8 @@ class CatalogSyncTest {
         assertThat(published.get(0).catalog().version()).isEqualTo("v1");
         assertThat(restarted.status().version()).isEqualTo("v1");
         assertThat(restarted.status().brands()).isEqualTo(2);
-        await(Duration.ofSeconds(10), () -> restarted.status().state() == SyncStatus.State.FAILED);
+        await("the first poll fails").atMost(Duration.ofSeconds(10)).pollInterval(POLL)
+                .until(restarted::status, status -> status.state() == SyncStatus.State.FAILED);
         assertThat(restarted.status().version()).isEqualTo("v1");
     }
 
@@ -622,7 +627,8 @@ class CatalogSyncTest {
 
         sync.start();
 
-        await(Duration.ofSeconds(10), () -> sync.status().state() == SyncStatus.State.OK);
+        await("the catalog in force loaded").atMost(Duration.ofSeconds(10)).pollInterval(POLL)
+                .until(sync::status, status -> status.state() == SyncStatus.State.OK);
         assertThat(server.manifestRequests()).extracting(StaticServer.Request::status).containsExactly(304);
         assertThat(published).extracting(r -> r.catalog().version()).containsExactly("v1");
         assertThat(sync.status().brands()).isEqualTo(2);
@@ -687,13 +693,5 @@ class CatalogSyncTest {
         SyncResult result = now(sync);
         assertThat(result.failed()).isTrue();
         assertThat(result.error()).contains("catalog sync is stopped");
-    }
-
-    private static void await(Duration max, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition within " + max).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 }
