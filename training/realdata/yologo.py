@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image
 
-COMMIT = "0c7dd0c"
+COMMIT = "0c7dd0c091ef301fe53e39df3ba3a787a28a8f82"
 IMAGES = "datasets/logo/images/train"
 LABELS = "datasets/logo/labels/train"
 LICENCE = ("repository GPL-3.0; the photos were crawled from a web image search and their own rights "

@@ -33,6 +33,8 @@ public final class GridProposer implements Proposer {
     static final int CACHED_SIZES = 8;
     /** Frame sizes remembered as already described in the log, so an evicted size is not logged again. */
     private static final int REPORTED_SIZES = 256;
+    /** A stream has one or two frame sizes; a folder of photos has hundreds, told at debug after these. */
+    static final int SIZES_TOLD_AT_INFO = 4;
 
     private final List<Double> sizes;
     private final double stride;
@@ -105,7 +107,8 @@ public final class GridProposer implements Proposer {
             }
         }
         if (first) {
-            describe(width + "x" + height, windows.size());
+            describe(width + "x" + height, windows.size(), reported.size() <= SIZES_TOLD_AT_INFO
+                    ? System.Logger.Level.INFO : System.Logger.Level.DEBUG);
         }
         return windows;
     }
@@ -131,16 +134,16 @@ public final class GridProposer implements Proposer {
     }
 
     /** @param size as {@code WIDTHxHEIGHT}, preformatted so the log shows no digit grouping */
-    private void describe(String size, int windows) {
+    private void describe(String size, int windows, System.Logger.Level level) {
         if (windows == 0) {
             LOG.log(System.Logger.Level.WARNING, "grid windows for a {0} frame are all smaller than "
                     + "proposer.min-size {1} px; nothing will be identified", size, String.valueOf(minSize));
         } else if (windows > maxProposals) {
-            LOG.log(System.Logger.Level.INFO, "grid has {0} windows on a {1} frame, more than proposer."
+            LOG.log(level, "grid has {0} windows on a {1} frame, more than proposer."
                             + "max-proposals {2}; each frame takes every {3}th window",
                     windows, size, maxProposals, (windows + maxProposals - 1) / maxProposals);
         } else {
-            LOG.log(System.Logger.Level.INFO, "grid has {0} windows on a {1} frame", windows, size);
+            LOG.log(level, "grid has {0} windows on a {1} frame", windows, size);
         }
     }
 

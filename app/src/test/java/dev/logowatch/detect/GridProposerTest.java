@@ -191,4 +191,19 @@ class GridProposerTest {
         assertThat(logged.records().getFirst().getLevel()).isEqualTo(Level.WARNING);
         assertThat(messages().getFirst()).contains("80x60").contains("proposer.min-size 12");
     }
+
+    @Test
+    void aFolderOfPhotosTellsOnlyItsFirstFrameSizesAtInfo() {
+        GridProposer proposer = new GridProposer(grid(List.of(0.5), 0.5, 12, 100), null);
+
+        for (int i = 0; i < 40; i++) {
+            proposer.windows(300 + i, 200);
+        }
+
+        assertThat(logged.records()).hasSize(40);
+        assertThat(logged.records()).filteredOn(r -> r.getLevel() == Level.INFO)
+                .hasSize(GridProposer.SIZES_TOLD_AT_INFO);
+        assertThat(logged.records()).filteredOn(r -> r.getLevel() == Level.FINE)
+                .hasSize(40 - GridProposer.SIZES_TOLD_AT_INFO);
+    }
 }
