@@ -2,6 +2,7 @@ package dev.logowatch.catalog;
 
 import dev.logowatch.config.CatalogConfig.Aggregation;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -28,9 +29,17 @@ public final class Catalog {
     private final Map<String, Integer> index;
     private final float[] rows;
     private final int[] firstRow;
+    private final Map<String, List<Path>> referenceFiles;
 
     Catalog(String version, String modelSha256, Aggregation aggregation, int dimension, List<Brand> brands,
             List<float[][]> prototypes) {
+        this(version, modelSha256, aggregation, dimension, brands, prototypes, Map.of());
+    }
+
+    /** @param referenceFiles per brand id, the reference images its prototypes were made from */
+    Catalog(String version, String modelSha256, Aggregation aggregation, int dimension, List<Brand> brands,
+            List<float[][]> prototypes, Map<String, List<Path>> referenceFiles) {
+        this.referenceFiles = Map.copyOf(referenceFiles);
         this.version = Objects.requireNonNull(version, "version");
         this.modelSha256 = Objects.requireNonNull(modelSha256, "modelSha256");
         this.aggregation = Objects.requireNonNull(aggregation, "aggregation");
@@ -134,7 +143,27 @@ public final class Catalog {
         for (Brand b : brands) {
             prototypes.add(prototypes(b.id()));
         }
-        return new Catalog(newVersion, modelSha256, aggregation, dimension, brands, prototypes);
+        return new Catalog(newVersion, modelSha256, aggregation, dimension, brands, prototypes, referenceFiles);
+    }
+
+    /** The same catalog with its reference files found under {@code to} instead of {@code from}: a folder that was moved. */
+    public Catalog relocated(Path from, Path to) {
+        Map<String, List<Path>> moved = new HashMap<>();
+        referenceFiles.forEach((id, paths) -> moved.put(id, paths.stream()
+                .map(p -> p.startsWith(from) ? to.resolve(from.relativize(p)) : p).toList()));
+        List<float[][]> prototypes = new ArrayList<>();
+        for (Brand b : brands) {
+            prototypes.add(prototypes(b.id()));
+        }
+        return new Catalog(version, modelSha256, aggregation, dimension, brands, prototypes, moved);
+    }
+
+    /**
+     * The reference image files a brand's prototypes were made from, for matchers that look at
+     * pixels (keypoints); empty for a catalog built from vectors, or a brand it does not hold.
+     */
+    public List<Path> referenceFiles(String id) {
+        return referenceFiles.getOrDefault(id, List.of());
     }
 
     /**
@@ -192,6 +221,7 @@ public final class Catalog {
         private final Aggregation aggregation;
         private final List<Brand> brands = new ArrayList<>();
         private final List<float[][]> references = new ArrayList<>();
+        private final Map<String, List<Path>> files = new HashMap<>();
         private String version = "unversioned";
         private String modelSha256 = "";
 
@@ -235,13 +265,19 @@ public final class Catalog {
             return this;
         }
 
+        /** The reference image files of a brand, for matchers that look at pixels. */
+        public Builder referenceFiles(String id, Path... paths) {
+            files.put(id, List.of(paths));
+            return this;
+        }
+
         public Catalog build() {
             List<float[][]> prototypes = new ArrayList<>();
             for (float[][] refs : references) {
                 prototypes.add(Prototypes.aggregate(aggregation, refs).rows());
             }
             int dim = references.isEmpty() ? 0 : references.get(0)[0].length;
-            return new Catalog(version, modelSha256, aggregation, dim, brands, prototypes);
+            return new Catalog(version, modelSha256, aggregation, dim, brands, prototypes, files);
         }
     }
 }

@@ -80,6 +80,7 @@ public final class CatalogLoader {
         List<Brand> brands = new ArrayList<>();
         List<float[][]> prototypes = new ArrayList<>();
         List<CatalogReport.BrandEntry> entries = new ArrayList<>();
+        Map<String, List<Path>> files = new HashMap<>();
         for (BrandFolder folder : folders) {
             List<ReferenceImage> usable = new ArrayList<>();
             List<float[]> vectors = new ArrayList<>();
@@ -100,9 +101,11 @@ public final class CatalogLoader {
                         "brand excluded: no usable reference image"));
             } else {
                 Prototypes.Result result = Prototypes.aggregate(aggregation, vectors.toArray(float[][]::new));
+                List<Path> kept = new ArrayList<>();
                 for (int i = 0; i < usable.size(); i++) {
                     if (result.kept()[i]) {
                         used.add(usable.get(i).name());
+                        kept.add(usable.get(i).path());
                     } else {
                         outliers.add(usable.get(i).name());
                         problems.add(new CatalogReport.Problem(usable.get(i).name(), "left out of the trimmed mean: "
@@ -111,6 +114,7 @@ public final class CatalogLoader {
                 }
                 brands.add(folder.brand());
                 prototypes.add(result.rows());
+                files.put(folder.brand().id(), List.copyOf(kept));
             }
             entries.add(new CatalogReport.BrandEntry(folder.brand().id(), used, outliers, skipped));
         }
@@ -121,7 +125,7 @@ public final class CatalogLoader {
             }
         });
 
-        Catalog catalog = new Catalog(version, model, aggregation, embeddings.dimension(), brands, prototypes);
+        Catalog catalog = new Catalog(version, model, aggregation, embeddings.dimension(), brands, prototypes, files);
         CatalogReport report = new CatalogReport(dir, version, entries, problems, embeddings.embedded(),
                 embeddings.fromCache());
         for (CatalogReport.Problem p : problems) {

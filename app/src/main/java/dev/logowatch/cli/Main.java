@@ -25,6 +25,11 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // JavaCPP writes its warnings straight to stderr; through SLF4J they reach the service log,
+        // where logging.properties decides about them.
+        if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
+            System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
+        }
         LogConfig.configureRuntime();
         System.exit(execute(args));
     }

@@ -18,7 +18,8 @@ import java.util.Set;
  */
 public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig> streams, ModelsConfig models,
                               ProposerConfig proposer, CatalogConfig catalog, TrackingConfig tracking,
-                              VerifyConfig verify, MqttConfig mqtt, WebConfig web, ImagesConfig images) {
+                              VerifyConfig verify, MqttConfig mqtt, WebConfig web, ImagesConfig images,
+                              KeypointsConfig keypoints) {
 
     /**
      * Reads and validates the file.
@@ -75,13 +76,14 @@ public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig>
         MqttConfig mqtt = MqttConfig.read(top.section("mqtt"), device);
         WebConfig web = WebConfig.read(top.section("web"));
         ImagesConfig images = ImagesConfig.read(top.section("images"));
+        KeypointsConfig keypoints = KeypointsConfig.read(top.section("keypoints"));
         top.rejectUnknownKeys();
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LogowatchConfig(file.toAbsolutePath().normalize(), device, List.copyOf(streams), models,
-                proposer, catalog, tracking, verify, mqtt, web, images);
+                proposer, catalog, tracking, verify, mqtt, web, images, keypoints);
     }
 
     private static String rootCause(Throwable e) {

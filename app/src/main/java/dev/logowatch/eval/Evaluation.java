@@ -67,12 +67,22 @@ public final class Evaluation {
         images++;
         Set<String> predicted = new TreeSet<>();
         Map<String, Double> best = new HashMap<>();
+        // Keypoint sightings are accepted whatever the threshold, and what keypoints contradict
+        // is rejected whatever it: the sweep moves the similarity threshold only.
+        Set<String> sighted = new HashSet<>();
+        Map<String, Double> sweepable = new HashMap<>();
         for (Match m : matches) {
             if (m.accepted()) {
                 predicted.add(m.brand());
+                if (m.keypointInliers() > 0) {
+                    sighted.add(m.brand());
+                }
             }
             if (m.margin() >= margin) {
                 best.merge(m.brand(), m.similarity(), Math::max);
+                if (m.decision() != Match.Decision.KEYPOINTS_DISAGREE) {
+                    sweepable.merge(m.brand(), m.similarity(), Math::max);
+                }
             }
         }
         Set<String> truth = item.brands();
@@ -83,8 +93,8 @@ public final class Evaluation {
         }
         for (int i = 0; i < sweep.size(); i++) {
             double threshold = SWEEP_FROM + i * SWEEP_STEP;
-            Set<String> at = new HashSet<>();
-            best.forEach((brand, sim) -> {
+            Set<String> at = new HashSet<>(sighted);
+            sweepable.forEach((brand, sim) -> {
                 if (sim >= threshold - 1e-9) {
                     at.add(brand);
                 }

@@ -21,10 +21,19 @@ import java.util.Optional;
  * @param threshold          the threshold that applied: the brand's own, else the catalog's
  * @param verify             the brand's verification policy
  * @param decision           the outcome
+ * @param keypointInliers    keypoint matches of the brand's reference that a homography explains
+ *                           here; 0 when the region was not found by keypoints
  */
 public record Match(Box box, double proposalScore, String brand, double similarity, double margin,
                     Optional<String> runnerUp, double runnerUpSimilarity, double threshold, VerifyPolicy verify,
-                    Decision decision) {
+                    Decision decision, int keypointInliers) {
+
+    /** A match made by the embedding alone. */
+    public Match(Box box, double proposalScore, String brand, double similarity, double margin,
+                 Optional<String> runnerUp, double runnerUpSimilarity, double threshold, VerifyPolicy verify,
+                 Decision decision) {
+        this(box, proposalScore, brand, similarity, margin, runnerUp, runnerUpSimilarity, threshold, verify, decision, 0);
+    }
 
     /** The outcome of the threshold and margin rules. */
     public enum Decision {
@@ -39,7 +48,19 @@ public record Match(Box box, double proposalScore, String brand, double similari
         /** Too unlike every brand. */
         BELOW_THRESHOLD,
         /** Similar enough, but a second brand is about as similar: too close to call. */
-        AMBIGUOUS
+        AMBIGUOUS,
+        /**
+         * Similar enough, but its frame was searched for keypoints and they contradict it: another
+         * brand's reference was seen in its place, or, with a similarity below
+         * {@code keypoints.veto-below}, none of its own brand's references anywhere near.
+         */
+        KEYPOINTS_DISAGREE
+    }
+
+    /** The same match with another outcome. */
+    public Match withDecision(Decision newDecision) {
+        return new Match(box, proposalScore, brand, similarity, margin, runnerUp, runnerUpSimilarity, threshold, verify,
+                newDecision, keypointInliers);
     }
 
     public boolean accepted() {

@@ -77,6 +77,34 @@ public final class Matcher {
         return one.isEmpty() ? Optional.empty() : Optional.of(one.get(0));
     }
 
+    /**
+     * A logo that keypoints found: named by the keypoints, whatever the embedding prefers, and
+     * accepted, since a homography over many keypoints is stronger evidence than a similarity.
+     * The similarity and runner-up still come from the embedding, for reports.
+     *
+     * @return empty when the brand is no longer in the catalog (it changed since the search)
+     */
+    public Optional<Match> sighted(Box box, float[] vector, String brandId, int inliers) {
+        Catalog current = catalog.get();
+        int b = current.indexOf(brandId);
+        if (b < 0) {
+            return Optional.empty();
+        }
+        float[] scores = new float[current.size()];
+        current.score(vector, scores);
+        int second = -1;
+        for (int i = 0; i < scores.length; i++) {
+            if (i != b && (second < 0 || scores[i] > scores[second])) {
+                second = i;
+            }
+        }
+        Brand brand = current.brand(b);
+        double runnerUpSimilarity = second < 0 ? 0 : scores[second];
+        return Optional.of(new Match(box, 1.0, brand.id(), scores[b], scores[b] - runnerUpSimilarity,
+                second < 0 ? Optional.empty() : Optional.of(current.brand(second).id()), runnerUpSimilarity,
+                brand.threshold().orElse(config.threshold()), brand.verify(), Match.Decision.ACCEPTED, inliers));
+    }
+
     private Match decide(Catalog current, float[] scores, Box box, double proposalScore) {
         int best = -1;
         int second = -1;

@@ -12,6 +12,7 @@ import dev.logowatch.detect.GridProposer;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
 import dev.logowatch.engine.InferenceEngine;
+import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
@@ -96,8 +97,10 @@ public final class Models implements AutoCloseable {
     public Optional<Recognizer> recognizer(AtomicReference<Catalog> catalog, LogowatchConfig config) {
         // Grid windows already hold their surroundings; only tight detector boxes are widened.
         double padding = config.proposer().kind() == ProposerConfig.Kind.DETECTOR ? config.proposer().cropPadding() : 0;
+        Optional<KeypointMatcher> keypoints = config.keypoints().enabled()
+                ? Optional.of(new KeypointMatcher(config.keypoints(), config.images())) : Optional.empty();
         return embedder.map(e -> new Recognizer(proposer.orElseThrow(), e,
-                new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding));
+                new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding, keypoints));
     }
 
     /** What finds candidate regions in a frame: the detector or the grid, as configured. */

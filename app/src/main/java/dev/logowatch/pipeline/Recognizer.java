@@ -4,6 +4,7 @@ import dev.logowatch.detect.Box;
 import dev.logowatch.detect.Proposal;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
+import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.source.Frame;
@@ -12,10 +13,13 @@ import dev.logowatch.web.DeviceMeters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The path of one frame up to the brands in it: regions are proposed, their crops embedded
- * in one batch, and each embedding matched against the catalog. Shared by every stream (and
+ * in one batch, and each embedding matched against the catalog; where keypoint matching is on,
+ * the logos it sees join the batch as regions of their own and overrule the similarities they
+ * contradict. Shared by every stream (and
  * by {@code analyze}, {@code eval} and {@code bench}, so what they measure is what the
  * service does); the per-stream state lives in the tracker that consumes the matches.
  */
@@ -25,34 +29,82 @@ public final class Recognizer {
     private final Matcher matcher;
     private final DeviceMeters meters;
     private final double cropPadding;
+    private final Optional<KeypointMatcher> keypoints;
 
     /** @param cropPadding share of a proposal's width and height added on each side of the crop embedded */
     public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters, double cropPadding) {
+        this(proposer, embedder, matcher, meters, cropPadding, Optional.empty());
+    }
+
+    /** @param keypoints searches frames for the catalog's references by their keypoints, when present */
+    public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters, double cropPadding,
+                      Optional<KeypointMatcher> keypoints) {
         this.proposer = proposer;
         this.embedder = embedder;
         this.matcher = matcher;
         this.meters = meters;
         this.cropPadding = cropPadding;
+        this.keypoints = keypoints;
     }
 
     /** One match per proposal, accepted or not (callers filter; eval wants them all). */
     public List<Match> recognize(Frame frame) {
         List<Proposal> proposals = proposer.propose(frame);
-        if (proposals.isEmpty()) {
+        Optional<List<KeypointMatcher.Sighting>> sightings = keypoints
+                .filter(k -> frame.sequence() % k.config().everyFrames() == 0)
+                .map(k -> {
+                    long start = System.nanoTime();
+                    List<KeypointMatcher.Sighting> seen = k.find(frame.image(), matcher.catalog());
+                    meters.record(DeviceMeters.Stage.KEYPOINTS, Duration.ofNanos(System.nanoTime() - start));
+                    return seen;
+                });
+        List<KeypointMatcher.Sighting> seen = sightings.orElse(List.of());
+        if (proposals.isEmpty() && seen.isEmpty()) {
             return List.of();
         }
-        List<Box> boxes = new ArrayList<>(proposals.size());
+        List<Box> boxes = new ArrayList<>(proposals.size() + seen.size());
         double[] scores = new double[proposals.size()];
         for (int i = 0; i < proposals.size(); i++) {
             boxes.add(proposals.get(i).box());
             scores[i] = proposals.get(i).score();
         }
+        // Keypoint outlines are tight like detector boxes: embedded with the same padding.
+        seen.forEach(s -> boxes.add(s.box()));
         float[][] vectors = embedder.embed(frame, cropPadding > 0 ? padded(boxes, frame) : boxes)
                 .toArray(float[][]::new);
         long start = System.nanoTime();
-        List<Match> matches = matcher.match(boxes, scores, vectors);
+        int n = proposals.size();
+        List<Match> matches = new ArrayList<>(n == 0 ? List.of() : matcher.match(boxes.subList(0, n), scores,
+                java.util.Arrays.copyOf(vectors, n)));
+        if (sightings.isPresent()) {
+            double vetoBelow = keypoints.orElseThrow().config().vetoBelow();
+            matches.replaceAll(m -> contradicted(m, seen, vetoBelow) ? m.withDecision(Match.Decision.KEYPOINTS_DISAGREE) : m);
+            for (int i = 0; i < seen.size(); i++) {
+                KeypointMatcher.Sighting s = seen.get(i);
+                matcher.sighted(s.box(), vectors[n + i], s.brand(), s.inliers()).ifPresent(matches::add);
+            }
+        }
         meters.record(DeviceMeters.Stage.MATCH, Duration.ofNanos(System.nanoTime() - start));
         return matches;
+    }
+
+    /**
+     * Whether keypoints contradict an accepted similarity: another brand's reference seen where
+     * it is, or (below {@code vetoBelow}) no reference of its own brand seen near it.
+     */
+    private static boolean contradicted(Match m, List<KeypointMatcher.Sighting> seen, double vetoBelow) {
+        if (!m.accepted()) {
+            return false;
+        }
+        boolean own = false;
+        for (KeypointMatcher.Sighting s : seen) {
+            double overlap = s.box().iou(m.box());
+            if (!s.brand().equals(m.brand()) && overlap >= 0.3) {
+                return true;
+            }
+            own |= s.brand().equals(m.brand()) && overlap > 0;
+        }
+        return !own && m.similarity() < vetoBelow;
     }
 
     private List<Box> padded(List<Box> boxes, Frame frame) {

@@ -93,6 +93,14 @@ public final class ConfigCorruptions {
         TYPES.put("verify.budget-per-minute", Type.range(Kind.INT, 1, 100_000));
         TYPES.put("images.max-megapixels", Type.range(Kind.NUMBER, 0.01, 1000));
         TYPES.put("images.min-side", Type.range(Kind.INT, 1, 4096));
+        TYPES.put("keypoints.enabled", Type.of(Kind.BOOL));
+        TYPES.put("keypoints.every-frames", Type.range(Kind.INT, 1, 10_000));
+        TYPES.put("keypoints.min-inliers", Type.range(Kind.INT, 4, 1000));
+        TYPES.put("keypoints.ratio", Type.range(Kind.NUMBER, 0.05, 1.0));
+        TYPES.put("keypoints.max-side", Type.range(Kind.INT, 64, 8192));
+        TYPES.put("keypoints.reference-side", Type.range(Kind.INT, 32, 4096));
+        TYPES.put("keypoints.max-features", Type.range(Kind.INT, 16, 100_000));
+        TYPES.put("keypoints.veto-below", Type.range(Kind.NUMBER, 0, 1));
         TYPES.put("mqtt.broker", Type.of(Kind.BROKER).mandatory());
         TYPES.put("mqtt.embedded-port", Type.range(Kind.INT, 0, 65535));
         TYPES.put("mqtt.topic-prefix", Type.of(Kind.TOPIC_PREFIX));

@@ -304,6 +304,8 @@ public final class CatalogSync implements AutoCloseable {
             checkpoint.accept("validated");
 
             Path versionDir = layout.install(stagingDir, manifest.version());
+            // The references were read in staging; keypoint matching reads them again where they now are.
+            loaded = new CatalogLoader.Result(loaded.catalog().relocated(stagingDir, versionDir), loaded.report());
             stagingDir = null;
             checkpoint.accept("installed");
             Optional<Path> handMade = layout.pointTo(versionDir);

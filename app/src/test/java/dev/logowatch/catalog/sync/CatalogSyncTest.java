@@ -139,6 +139,8 @@ class CatalogSyncTest {
         assertThat(catalog.brand("acme").orElseThrow().displayName()).isEqualTo("Acme Corp");
         assertThat(catalog.brand("acme").orElseThrow().threshold().getAsDouble()).isCloseTo(0.8, within(1e-9));
         assertThat(published.get(0).report().dir()).isEqualTo(device.toAbsolutePath());
+        // Read in staging, then moved: keypoint matching reads the references again where they are now.
+        assertThat(catalog.referenceFiles("acme")).isNotEmpty().allSatisfy(f -> assertThat(f).isRegularFile());
 
         SyncStatus status = sync.status();
         assertThat(status.state()).isEqualTo(SyncStatus.State.OK);
