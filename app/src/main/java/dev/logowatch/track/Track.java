@@ -84,8 +84,11 @@ final class Track {
         lastSeen = timestamp;
         lastSeenFrame = frame;
         missed = 0;
+        // A keypoint sighting is evidence on its own, whatever the embedding thought of the crop:
+        // it counts as reaching the brand's threshold in the confirmation median.
+        double evidence = match.keypointInliers() > 0 ? Math.max(match.similarity(), match.threshold()) : match.similarity();
         vote(match.brand(), match.similarity(), match.threshold(), match.verify());
-        remember(match.brand(), (float) match.similarity(), timestamp, visibleNanos);
+        remember(match.brand(), (float) evidence, timestamp, visibleNanos);
         if (match.brand().equals(confirmedBrand)) {
             brandLastSeen = timestamp;
             brandVisibleNanos = visibleNanos;

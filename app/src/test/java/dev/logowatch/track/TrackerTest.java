@@ -387,4 +387,23 @@ class TrackerTest {
         assertThat(run.results).flatExtracting(Tracker.Result::detections).isEmpty();
         assertThat(run.tracker.openTracks()).isZero();
     }
+
+    @Test
+    void keypointSightingsConfirmAnAppearanceTheirSimilarityAloneWouldNot() {
+        Match sighted = new Match(LEFT, 1.0, "acme", 0.45, 0.2, Optional.of("x"), 0.25, 0.75, VerifyPolicy.BORDERLINE,
+                Match.Decision.ACCEPTED, 40);
+        Match sameSimilarityNoKeypoints = new Match(LEFT, 1.0, "acme", 0.45, 0.2, Optional.of("x"), 0.25, 0.75,
+                VerifyPolicy.BORDERLINE, Match.Decision.ACCEPTED);
+        Run withKeypoints = new Run();
+        Run without = new Run();
+
+        withKeypoints.frames(4, sighted);
+        without.frames(4, sameSimilarityNoKeypoints);
+
+        assertThat(without.events).isEmpty();
+        assertThat(withKeypoints.events).singleElement().satisfies(e -> {
+            assertThat(e.appearance().brand()).isEqualTo("acme");
+            assertThat(e.appearance().bestSimilarity()).as("reports what the embedding said").isEqualTo(0.45);
+        });
+    }
 }
