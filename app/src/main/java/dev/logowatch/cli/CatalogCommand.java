@@ -6,6 +6,7 @@ import dev.logowatch.catalog.CatalogLoader;
 import dev.logowatch.catalog.CatalogReport;
 import dev.logowatch.catalog.sync.CatalogBuild;
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.pipeline.Models;
 import dev.logowatch.web.DeviceMeters;
@@ -19,7 +20,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -122,6 +125,10 @@ final class CatalogCommand implements Runnable {
             try (Models models = Models.load(loaded, DeviceMeters.create(board), null)) {
                 CatalogLoader.Result result = models.catalogLoader(loaded).load(dir);
                 print(result, threshold);
+                if (loaded.keypoints().enabled()) {
+                    printKeypoints(new KeypointMatcher(loaded.keypoints(), loaded.images())
+                            .keypointsPerReference(result.catalog()));
+                }
                 return Main.EXIT_OK;
             } catch (Appliance.StartException | IOException e) {
                 System.err.println("logowatch catalog inspect: " + e.getMessage());
@@ -160,6 +167,27 @@ final class CatalogCommand implements Runnable {
             if (flagged > 0) {
                 System.out.println(flagged + " brand(s) look alike to the model: add distinct reference images, or "
                         + "raise their threshold or catalog.margin");
+            }
+        }
+
+        /** Below this many keypoints in its best reference a brand is rarely seen by keypoints. */
+        static final int FEW_KEYPOINTS = 60;
+
+        private static void printKeypoints(Map<String, List<Integer>> perReference) {
+            int width = Math.max(5, perReference.keySet().stream().mapToInt(String::length).max().orElse(5));
+            System.out.println(pad("brand", width) + "  keypoints per reference");
+            List<String> plain = new ArrayList<>();
+            perReference.forEach((brand, counts) -> {
+                System.out.println(pad(brand, width) + "  " + (counts.isEmpty() ? "-" : counts.stream()
+                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(" "))));
+                if (counts.stream().mapToInt(Integer::intValue).max().orElse(0) < FEW_KEYPOINTS) {
+                    plain.add(brand);
+                }
+            });
+            if (!plain.isEmpty()) {
+                System.out.println("warning: " + String.join(", ", plain) + ": fewer than " + FEW_KEYPOINTS
+                        + " keypoints in every reference; keypoints will rarely see them (plain marks are left to the "
+                        + "embedding): add a larger or more detailed reference, such as a photo of the printed logo");
             }
         }
 

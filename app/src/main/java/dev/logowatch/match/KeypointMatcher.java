@@ -27,8 +27,11 @@ import java.awt.image.DataBufferByte;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 import static org.bytedeco.opencv.global.opencv_calib3d.RANSAC;
 import static org.bytedeco.opencv.global.opencv_calib3d.findHomography;
@@ -80,6 +83,21 @@ public final class KeypointMatcher {
 
     public KeypointsConfig config() {
         return config;
+    }
+
+    /**
+     * Keypoints found in each of a brand's references, by brand id, for {@code catalog inspect}:
+     * a plain mark (a flat shape, thin lettering) has few, and keypoints will rarely see it.
+     * References too plain to be indexed at all count as 0.
+     */
+    public synchronized Map<String, List<Integer>> keypointsPerReference(Catalog catalog) {
+        Index current = index(catalog);
+        Map<String, List<Integer>> out = new TreeMap<>();
+        for (Brand brand : catalog.brands()) {
+            out.put(brand.id(), new ArrayList<>());
+        }
+        current.counts.forEach((brand, counts) -> out.computeIfAbsent(brand, b -> new ArrayList<>()).addAll(counts));
+        return out;
     }
 
     /** The logos of {@code catalog} seen in the image, at most one per reference, strongest first. */
@@ -265,6 +283,7 @@ public final class KeypointMatcher {
         final FlannBasedMatcher matcher = new FlannBasedMatcher();
         final MatVector descriptors = new MatVector();
         final List<Reference> references = new ArrayList<>();
+        final Map<String, List<Integer>> counts = new HashMap<>();
         private final List<Mat> kept = new ArrayList<>();
 
         Index(String version, KeypointsConfig config) {
@@ -289,6 +308,7 @@ public final class KeypointMatcher {
                 }
                 d.copyTo(desc);
             }
+            counts.computeIfAbsent(brand, b -> new ArrayList<>()).add(points.length < 4 ? 0 : points.length);
             if (points.length < 4) {
                 desc.close();
                 return 0;

@@ -216,6 +216,38 @@ class CatalogCommandTest {
 
     @Test
     @Tag("integration")
+    void withKeypointsOnInspectWarnsOfBrandsTooPlainForThem() throws Exception {
+        Path model = TestModels.model("embedder");
+        Path dir = root.resolve("catalog");
+        png(dir.resolve("plain/logo.png"), Color.RED, 64);
+        Files.createDirectories(dir.resolve("printed"));
+        ImageIO.write(dev.logowatch.testing.PrintedMarks.mark(1, "ACME"), "png", dir.resolve("printed/logo.png").toFile());
+        Path config = root.resolve("inspect.yaml");
+        Files.writeString(config, """
+                device:
+                  id: inspect-test
+                  state-dir: state
+                models:
+                  embedder: %s
+                mqtt:
+                  broker: embedded
+                keypoints:
+                  enabled: true
+                """.formatted(model));
+
+        CommandRun run = CommandRun.of("catalog", "inspect", dir.toString(), "--config", config.toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out()).contains("keypoints per reference");
+        assertThat(run.out()).containsPattern("warning: plain: fewer than \\d+ keypoints");
+        assertThat(run.out()).doesNotContain("warning: printed");
+        String keypointsLine = run.out().lines().filter(l -> l.startsWith("printed ")).reduce((a, b) -> b).orElseThrow();
+        int printed = Integer.parseInt(keypointsLine.trim().split("\\s+")[1]);
+        assertThat(printed).isGreaterThanOrEqualTo(60);
+    }
+
+    @Test
+    @Tag("integration")
     void inspectShowsEachBrandLeftWithoutAUsableReferenceAndWhy() throws Exception {
         Path model = TestModels.model("embedder");
         Path dir = root.resolve("catalog");
