@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,7 +44,9 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = {"Recognises logos in a video file as the service would, frame by frame at --fps, and writes "
                 + "detections.jsonl, events.jsonl, exposure.json (per brand: visible seconds, appearances, first and "
-                + "last seen) and the best frame of each brand as an annotated JPEG. A damaged video is analysed as far "
+                + "last seen), the best frame of each brand as an annotated JPEG, appearances.csv, and report.html: "
+                + "a self-contained page with the totals, each brand's share of screen time, a timeline of when each "
+                + "brand was visible, the best frames and the appearances. A damaged video is analysed as far "
                 + "as it can be read; the report says how far, and the exit status is 3."})
 final class AnalyzeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "VIDEO", description = "Video file (any format FFmpeg reads).")
@@ -99,10 +102,11 @@ final class AnalyzeCommand implements Callable<Integer> {
             System.err.println("catalog " + catalogPath.get() + ": " + catalog.report().summary());
             Recognizer recognizer = models.recognizer(new AtomicReference<Catalog>(catalog.catalog()), loaded).orElseThrow();
             Files.createDirectories(outDir.resolve("best"));
+            List<AnalysisReport.Row> rows = new ArrayList<>();
             Map<String, Exposure> exposure = run(file, recognizer, new Tracker("video", loaded.tracking(), loaded.verify()),
-                    outDir);
+                    outDir, rows);
             VideoFile.Coverage coverage = file.coverage();
-            writeReport(outDir, exposure, coverage);
+            writeReport(outDir, exposure, coverage, rows, video.getFileName().toString());
             if (!coverage.complete()) {
                 System.err.println("logowatch analyze: " + video + " was read only in part: " + describe(coverage));
                 return Main.EXIT_INCOMPLETE;
@@ -117,8 +121,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
     }
 
-    private Map<String, Exposure> run(VideoFile file, Recognizer recognizer, Tracker tracker, Path outDir)
-            throws IOException, InterruptedException {
+    private Map<String, Exposure> run(VideoFile file, Recognizer recognizer, Tracker tracker, Path outDir,
+                                      List<AnalysisReport.Row> rows) throws IOException, InterruptedException {
         Map<String, Exposure> exposure = new TreeMap<>();
         long expected = Math.round(file.length().toMillis() / 1000.0 * fps);
         Progress progress = new Progress("analyze", expected);
@@ -131,7 +135,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                     // Pictures are missing before this frame: what was visible before the gap
                     // ends there, rather than being counted as seen through it.
                     gaps = file.coverage().gaps().size();
-                    write(events, tracker.flush(), exposure);
+                    write(events, tracker.flush(), exposure, rows);
                 }
                 Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(),
                         Matcher.distinct(recognizer.recognize(frame)));
@@ -147,10 +151,10 @@ final class AnalyzeCommand implements Callable<Integer> {
                         e.bestDetections = result.detections();
                     }
                 }
-                write(events, result.events(), exposure);
+                write(events, result.events(), exposure, rows);
                 progress.step();
             }
-            write(events, tracker.flush(), exposure);
+            write(events, tracker.flush(), exposure, rows);
         }
         progress.done();
         exposure.values().removeIf(e -> e.appearances == 0);
@@ -169,8 +173,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         return line;
     }
 
-    private static void write(BufferedWriter out, List<Appearance.Event> events, Map<String, Exposure> exposure)
-            throws IOException {
+    private static void write(BufferedWriter out, List<Appearance.Event> events, Map<String, Exposure> exposure,
+                              List<AnalysisReport.Row> rows) throws IOException {
         for (Appearance.Event event : events) {
             Appearance a = event.appearance();
             ObjectNode line = Payloads.event(event);
@@ -186,6 +190,9 @@ final class AnalyzeCommand implements Callable<Integer> {
                 e.seconds += a.visibleSeconds();
                 e.first = e.first == null || a.start().isBefore(e.first) ? a.start() : e.first;
                 e.last = e.last == null || a.end().isAfter(e.last) ? a.end() : e.last;
+                rows.add(new AnalysisReport.Row(a.id(), a.brand(), offset(a.start()), offset(a.end()),
+                        Math.round(a.visibleSeconds() * 100) / 100.0, a.bestSimilarity(),
+                        a.verification().wireName()));
             }
         }
     }
@@ -215,8 +222,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static void writeReport(Path outDir, Map<String, Exposure> exposure, VideoFile.Coverage coverage)
-            throws IOException {
+    private static void writeReport(Path outDir, Map<String, Exposure> exposure, VideoFile.Coverage coverage,
+                                    List<AnalysisReport.Row> rows, String videoName) throws IOException {
+        List<AnalysisReport.BrandTotal> totals = new ArrayList<>();
         ObjectNode root = Payloads.JSON.createObjectNode();
         ObjectNode video = root.putObject("video");
         video.put("complete", coverage.complete());
@@ -234,10 +242,14 @@ final class AnalyzeCommand implements Callable<Integer> {
         for (Map.Entry<String, Exposure> entry : exposure.entrySet()) {
             Exposure e = entry.getValue();
             String best = "";
+            Optional<byte[]> jpeg = Optional.empty();
             if (e.bestFrame != null) {
                 best = "best/" + entry.getKey() + ".jpg";
-                Files.write(outDir.resolve(best), SnapshotRenderer.render(e.bestFrame.image(), e.bestDetections));
+                jpeg = Optional.of(SnapshotRenderer.render(e.bestFrame.image(), e.bestDetections));
+                Files.write(outDir.resolve(best), jpeg.get());
             }
+            totals.add(new AnalysisReport.BrandTotal(entry.getKey(), Math.round(e.seconds * 10) / 10.0, e.appearances,
+                    offset(e.first), offset(e.last), jpeg));
             ObjectNode b = brands.putObject(entry.getKey());
             b.put("visible_seconds", Math.round(e.seconds * 10) / 10.0);
             b.put("appearances", e.appearances);
@@ -252,6 +264,11 @@ final class AnalyzeCommand implements Callable<Integer> {
                 + "; the figures above cover only what was read" + System.lineSeparator());
         Files.writeString(outDir.resolve("exposure.json"), root.toPrettyString() + "\n");
         Files.writeString(outDir.resolve("exposure.txt"), text.toString());
+        rows.sort(java.util.Comparator.comparingDouble(AnalysisReport.Row::startS));
+        AnalysisReport.writeCsv(outDir.resolve("appearances.csv"), rows);
+        AnalysisReport.writeHtml(outDir.resolve("report.html"), new AnalysisReport.Summary(videoName,
+                coverage.readTo().toMillis() / 1000.0, coverage.complete() ? Optional.empty() : Optional.of(describe(coverage))),
+                totals, rows);
         System.out.print(text);
         System.err.println("written to " + outDir);
     }

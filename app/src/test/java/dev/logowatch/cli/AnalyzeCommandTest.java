@@ -70,6 +70,41 @@ class AnalyzeCommandTest {
         assertThat(detections).isNotEmpty().allSatisfy(line -> assertThat(line).doesNotContain("\"brand\":\"greenmark\""));
     }
 
+    @Test
+    void writesAnAppearancesTableAndASelfContainedReportThatAgreeWithTheJson() throws IOException {
+        Path out = dir.resolve("out-report");
+        int code = Main.execute("analyze", dir.resolve("clip.mp4").toString(), "--catalog", dir.resolve("catalog").toString(),
+                "--fps", "5", "--out", out.toString(), "--config", dir.resolve("analyze.yaml").toString());
+        assertThat(code).isZero();
+        JsonNode exposure = JSON.readTree(out.resolve("exposure.json").toFile()).get("brands");
+        List<JsonNode> ends = Files.readAllLines(out.resolve("events.jsonl")).stream().map(AnalyzeCommandTest::parse)
+                .filter(e -> e.get("type").asText().equals("end")).toList();
+
+        List<String> csv = Files.readAllLines(out.resolve("appearances.csv"));
+        assertThat(csv.getFirst()).isEqualTo("id,brand,start_s,end_s,visible_s,best_similarity,verification");
+        assertThat(csv).hasSize(1 + ends.size());
+        String[] row = csv.get(1).split(",");
+        assertThat(row[0]).isEqualTo(ends.getFirst().get("id").asText());
+        assertThat(row[1]).isEqualTo("redmark");
+        assertThat(Double.parseDouble(row[2])).isCloseTo(ends.getFirst().get("start_s").asDouble(), within(0.01));
+        assertThat(Double.parseDouble(row[3])).isCloseTo(ends.getFirst().get("end_s").asDouble(), within(0.01));
+
+        String html = Files.readString(out.resolve("report.html"));
+        assertThat(html).as("nothing fetched from the network").doesNotContain("http://", "https://", "<script src", "<link");
+        assertThat(html).contains("<tr data-brand=\"redmark\"><td>redmark</td><td class=\"n\">"
+                + String.format(java.util.Locale.ROOT, "%.1f", exposure.at("/redmark/visible_seconds").asDouble()) + "</td>");
+        assertThat(html).contains("class=\"appearance\" data-brand=\"redmark\"").contains("data:image/jpeg;base64,");
+        assertThat(html).doesNotContain("greenmark");
+    }
+
+    @Test
+    void csvFieldsWithCommasOrQuotesAreQuoted() {
+        assertThat(AnalysisReport.field("plain")).isEqualTo("plain");
+        assertThat(AnalysisReport.field("a,b")).isEqualTo("\"a,b\"");
+        assertThat(AnalysisReport.field("say \"hi\"")).isEqualTo("\"say \"\"hi\"\"\"");
+        assertThat(AnalysisReport.escape("<b>&\"")).isEqualTo("&lt;b&gt;&amp;&quot;");
+    }
+
     /** The clip with its index at the front (as streaming tools write it), cut in half: the usual truncated download. */
     @Test
     void aTruncatedVideoIsAnalysedAsFarAsItGoesAndSaysSo() throws Exception {
