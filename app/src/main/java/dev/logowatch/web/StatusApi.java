@@ -121,6 +121,33 @@ final class StatusApi implements HttpService {
         for (Appearance a : board.openAppearances()) {
             open.add(Payloads.appearance(a));
         }
+        ArrayNode recent = node.putArray("recent_appearances");
+        for (Appearance a : board.recentAppearances()) {
+            recent.add(Payloads.appearance(a));
+        }
+        node.set("exposure", exposure());
+        return node;
+    }
+
+    /**
+     * Per brand, seconds on screen and appearances today (since local midnight on the device's
+     * time zone) and in the last hour, open appearances included.
+     */
+    private ObjectNode exposure() {
+        java.time.Instant now = board.now();
+        java.time.Instant midnight = now.atZone(java.time.ZoneId.systemDefault()).toLocalDate()
+                .atStartOfDay(java.time.ZoneId.systemDefault()).toInstant();
+        ObjectNode node = Payloads.JSON.createObjectNode();
+        node.put("today_since", Payloads.timestamp(midnight));
+        node.set("today", totals(board.exposureSince(midnight)));
+        node.set("last_hour", totals(board.exposureSince(now.minus(java.time.Duration.ofHours(1)))));
+        return node;
+    }
+
+    private static ObjectNode totals(java.util.Map<String, ExposureTally.Total> totals) {
+        ObjectNode node = Payloads.JSON.createObjectNode();
+        totals.forEach((brand, t) -> node.putObject(brand)
+                .put("seconds", Math.round(t.seconds() * 10) / 10.0).put("appearances", t.appearances()));
         return node;
     }
 

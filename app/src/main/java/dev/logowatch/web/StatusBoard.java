@@ -31,6 +31,8 @@ import java.util.function.LongSupplier;
  */
 public final class StatusBoard {
     public static final int RECENT_DETECTIONS = 50;
+    /** Ended appearances listed on the page, newest first. */
+    public static final int RECENT_APPEARANCES = 20;
     static final int MAX_SUBSCRIBERS = 16;
     private static final int SUBSCRIBER_QUEUE = 256;
 
@@ -70,6 +72,8 @@ public final class StatusBoard {
     private final List<String> streamOrder = new CopyOnWriteArrayList<>();
     private final ArrayDeque<ObjectNode> recent = new ArrayDeque<>();
     private final Map<String, Appearance> open = new LinkedHashMap<>();
+    private final ArrayDeque<Appearance> recentlyEnded = new ArrayDeque<>();
+    private final ExposureTally exposure = new ExposureTally();
     private final List<Subscription> subscribers = new CopyOnWriteArrayList<>();
     private final AtomicLong subscriberDrops = new AtomicLong();
     private volatile CatalogStatus catalog = CatalogStatus.none();
@@ -110,7 +114,7 @@ public final class StatusBoard {
     public StreamStatus stream(String id, String name, String redactedUrl) {
         return streams.computeIfAbsent(id, k -> {
             streamOrder.add(k);
-            return new StreamStatus(k, name, redactedUrl, nanoClock);
+            return new StreamStatus(k, name, redactedUrl, nanoClock, clock);
         });
     }
 
@@ -187,11 +191,34 @@ public final class StatusBoard {
         synchronized (open) {
             if (event.type() == Appearance.EventType.END) {
                 open.remove(event.appearance().id());
+                exposure.ended(event.appearance());
+                recentlyEnded.addFirst(event.appearance());
+                while (recentlyEnded.size() > RECENT_APPEARANCES) {
+                    recentlyEnded.removeLast();
+                }
             } else {
                 open.put(event.appearance().id(), event.appearance());
             }
         }
         broadcast(new Message("appearance", Payloads.event(event).toString()));
+    }
+
+    /** Ended appearances, newest first, at most {@link #RECENT_APPEARANCES}. */
+    public List<Appearance> recentAppearances() {
+        synchronized (open) {
+            return List.copyOf(recentlyEnded);
+        }
+    }
+
+    /** Seconds on screen and appearances per brand since {@code from}, open appearances included. */
+    public Map<String, ExposureTally.Total> exposureSince(Instant from) {
+        List<Appearance> current = openAppearances();
+        return exposure.since(from, clock.instant(), current);
+    }
+
+    /** Now, on the board's clock. */
+    public Instant now() {
+        return clock.instant();
     }
 
     public List<Appearance> openAppearances() {

@@ -3,7 +3,10 @@ package dev.logowatch.web;
 import dev.logowatch.source.Frame;
 import dev.logowatch.track.Detection;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,8 +37,19 @@ public final class StreamStatus {
      */
     public record View(String id, String name, String url, String state, double inputFps, double processedFps,
                        long framesIn, long framesProcessed, long dropped, long reconnects, long workerRestarts,
-                       Optional<String> lastError, Optional<Instant> lastFrame) {
+                       Optional<String> lastError, Optional<Instant> lastFrame, List<Sample> history) {
     }
+
+    /**
+     * One point of the page's charts: frames processed per second and the mean latency (from
+     * capture to the end of processing) over the {@link #SAMPLE_EVERY} before {@code at}.
+     */
+    public record Sample(Instant at, double fps, double latencyMs) {
+    }
+
+    /** Chart resolution, and how far back the charts go ({@link #SAMPLES} of them: 10 minutes). */
+    static final Duration SAMPLE_EVERY = Duration.ofSeconds(10);
+    static final int SAMPLES = 60;
 
     private final String id;
     private final String name;
@@ -52,8 +66,14 @@ public final class StreamStatus {
     private volatile Consumer<State> stateListener = s -> { };
     private final AtomicLong workerRestarts = new AtomicLong();
     private volatile boolean workerDown;
+    private final Clock clock;
+    private final ArrayDeque<Sample> history = new ArrayDeque<>();
+    private Instant sampleStart;
+    private long sampleFrames;
+    private double sampleLatencyMs;
 
-    StreamStatus(String id, String name, String redactedUrl, LongSupplier nanoClock) {
+    StreamStatus(String id, String name, String redactedUrl, LongSupplier nanoClock, Clock clock) {
+        this.clock = clock;
         this.id = id;
         this.name = name;
         this.url = redactedUrl;
@@ -97,6 +117,33 @@ public final class StreamStatus {
         framesProcessed.incrementAndGet();
         processed.mark();
         this.snapshot = latest;
+        Instant now = clock.instant();
+        double latencyMs = Math.max(0, Duration.between(latest.frame().timestamp(), now).toNanos() / 1e6);
+        synchronized (history) {
+            if (sampleStart == null) {
+                sampleStart = now;
+            }
+            sampleFrames++;
+            sampleLatencyMs += latencyMs;
+            Duration elapsed = Duration.between(sampleStart, now);
+            if (elapsed.compareTo(SAMPLE_EVERY) >= 0) {
+                history.addLast(new Sample(now, round(sampleFrames / (elapsed.toNanos() / 1e9)),
+                        round(sampleLatencyMs / sampleFrames)));
+                while (history.size() > SAMPLES) {
+                    history.removeFirst();
+                }
+                sampleStart = now;
+                sampleFrames = 0;
+                sampleLatencyMs = 0;
+            }
+        }
+    }
+
+    /** The chart points, oldest first. */
+    public List<Sample> history() {
+        synchronized (history) {
+            return List.copyOf(history);
+        }
     }
 
     public void dropped(long count) {
@@ -157,7 +204,8 @@ public final class StreamStatus {
         Snapshot s = snapshot;
         return new View(id, name, url, shownState(), round(input.perSecond()), round(processed.perSecond()),
                 framesIn.get(), framesProcessed.get(), dropped.get(), reconnects.get(), workerRestarts.get(),
-                Optional.ofNullable(lastError), s == null ? Optional.empty() : Optional.of(s.frame().timestamp()));
+                Optional.ofNullable(lastError), s == null ? Optional.empty() : Optional.of(s.frame().timestamp()),
+                history());
     }
 
     private static double round(double v) {

@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +39,11 @@ class StatusApiTest {
     private StatusServer server;
 
     private void start(Optional<Secret> token) {
-        board = StatusBoard.create("venue-7", "1.2.3");
+        start(token, StatusBoard.create("venue-7", "1.2.3"));
+    }
+
+    private void start(Optional<Secret> token, StatusBoard with) {
+        board = with;
         DeviceMeters meters = DeviceMeters.create(board);
         StreamStatus east = board.stream("east", "East stand", "rtsp://cam:***@10.0.0.5/s");
         meters.stream(east);
@@ -81,6 +86,29 @@ class StatusApiTest {
         assertThat(stream.get("url").asText()).doesNotContain("hunter");
         assertThat(status.get("mqtt").get("state").asText()).isNotEmpty();
         assertThat(status.get("verifier").get("state").asText()).isEqualTo("disabled");
+    }
+
+    @Test
+    void statusShowsExposureTodayAndInTheLastHourAndTheRecentAppearances() throws Exception {
+        // 13:00 UTC is after local midnight in every time zone, so "today" holds the whole appearance.
+        Instant now = Instant.parse("2026-12-06T13:00:00Z");
+        start(Optional.empty(), new StatusBoard("venue-7", "1.2.3", java.time.Clock.fixed(now, java.time.ZoneOffset.UTC),
+                System::nanoTime));
+        dev.logowatch.track.Appearance ended = new dev.logowatch.track.Appearance("east-1", "east", "heineken",
+                now.minusSeconds(40), now.minusSeconds(10), 26.0, 0.91, new Box(0, 0, 50, 50),
+                dev.logowatch.track.Verification.NOT_NEEDED);
+        board.appearance(new dev.logowatch.track.Appearance.Event(dev.logowatch.track.Appearance.EventType.NEW, ended));
+        board.appearance(new dev.logowatch.track.Appearance.Event(dev.logowatch.track.Appearance.EventType.END, ended));
+
+        JsonNode status = JSON.readTree(get("/api/status").body());
+
+        assertThat(status.at("/exposure/last_hour/heineken/seconds").asDouble()).isEqualTo(26.0);
+        assertThat(status.at("/exposure/last_hour/heineken/appearances").asInt()).isEqualTo(1);
+        assertThat(status.at("/exposure/today/heineken/seconds").asDouble()).isEqualTo(26.0);
+        assertThat(status.at("/exposure/today_since").asText()).endsWith("Z");
+        assertThat(status.get("recent_appearances")).singleElement()
+                .satisfies(a -> assertThat(a.get("brand").asText()).isEqualTo("heineken"));
+        assertThat(status.get("appearances")).as("no longer open").isEmpty();
     }
 
     @Test

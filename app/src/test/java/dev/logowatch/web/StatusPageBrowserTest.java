@@ -76,8 +76,18 @@ class StatusPageBrowserTest {
         return new WebDriverWait(browser, Duration.ofSeconds(seconds), Duration.ofMillis(100));
     }
 
+    private static dev.logowatch.track.Appearance appearance(String id, String brand, java.time.Instant start, int seconds) {
+        return new dev.logowatch.track.Appearance(id, "east", brand, start, start.plusSeconds(seconds), seconds, 0.91,
+                new Box(5, 5, 90, 60), dev.logowatch.track.Verification.NOT_NEEDED);
+    }
+
+    private void appearanceEnded(dev.logowatch.track.Appearance a) {
+        board.appearance(new dev.logowatch.track.Appearance.Event(dev.logowatch.track.Appearance.EventType.NEW, a));
+        board.appearance(new dev.logowatch.track.Appearance.Event(dev.logowatch.track.Appearance.EventType.END, a));
+    }
+
     @Test
-    void pageShowsTheDeviceAndStreamsAndNewDetectionsWithoutReload() {
+    void pageShowsTheDeviceStreamsExposureAndNewAppearancesWithoutReload() {
         startServer(Optional.empty());
         browser.get("http://127.0.0.1:" + server.port() + "/");
         waitUpTo(15).until(d -> d.findElement(By.id("device")).getText().equals("arena-north"));
@@ -87,11 +97,48 @@ class StatusPageBrowserTest {
 
         // Marks the document: if the page reloaded, the mark would be gone.
         ((ChromeDriver) browser).executeScript("window.__mark = 'same page';");
-        board.detection(WebFixtures.detection("east", "heineken", 42, new Box(5, 5, 90, 60)));
-        WebElement detection = waitUpTo(15).until(d -> d.findElements(By.cssSelector("#detections tr.detection"))
+        appearanceEnded(appearance("east-1", "heineken", board.now().minusSeconds(30), 26));
+        WebElement recent = waitUpTo(15).until(d -> d.findElements(By.cssSelector("#recent tr.appearance"))
                 .stream().filter(r -> r.getText().contains("heineken")).findFirst().orElse(null));
-        assertThat(detection.getText()).contains("east").contains("0.871");
+        assertThat(recent.getText()).contains("east").contains("26");
+        WebElement exposure = waitUpTo(15).until(d -> d.findElement(By.cssSelector("#exposure tr[data-brand='heineken']")));
+        assertThat(exposure.getText()).contains("26s · 1×");
+        assertThat(browser.findElement(By.id("mqtt")).getText()).isNotEmpty();
         assertThat(((ChromeDriver) browser).executeScript("return window.__mark;")).isEqualTo("same page");
+    }
+
+    @Test
+    void onAPhoneTheLiveSnapshotComesFirstAndNothingScrollsSideways() throws Exception {
+        startServer(Optional.empty());
+        StreamStatus east = board.stream("east").orElseThrow();
+        east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 1, 1280, 720),
+                java.util.List.of(WebFixtures.detection("east", "heineken", 1, new Box(100, 100, 400, 300)))));
+        appearanceEnded(appearance("east-2", "heineken", board.now().minusSeconds(90), 61));
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        browser.get("http://127.0.0.1:" + server.port() + "/");
+        WebElement image = waitUpTo(15).until(d -> {
+            WebElement img = d.findElement(By.cssSelector("#snapshots img"));
+            Object loaded = ((ChromeDriver) d).executeScript("return arguments[0].naturalWidth;", img);
+            return loaded instanceof Number n && n.intValue() > 0 ? img : null;
+        });
+        waitUpTo(10).until(d -> d.findElement(By.cssSelector("#exposure tr[data-brand='heineken']")));
+
+        int viewport = ((Number) ((ChromeDriver) browser).executeScript("return window.innerHeight;")).intValue();
+        assertThat(image.getLocation().getY()).as("snapshot near the top").isLessThan(200);
+        assertThat(image.getLocation().getY() + image.getSize().getHeight()).as("snapshot above the fold")
+                .isLessThan(viewport);
+        assertThat(image.getSize().getWidth()).as("snapshot as wide as the phone").isGreaterThan(300);
+        assertThat(image.getLocation().getY()).isLessThan(browser.findElement(By.id("exposure")).getLocation().getY());
+        Object overflow = ((ChromeDriver) browser).executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+        assertThat(((Number) overflow).intValue()).as("page wider than the phone").isLessThanOrEqualTo(0);
+        assertThat(browser.findElement(By.cssSelector("#exposure tr[data-brand='heineken']")).getText())
+                .contains("1m 1s");
+
+        Path shot = Path.of("target", "status-page-phone.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        assertThat(shot).isNotEmptyFile();
     }
 
     @Test
