@@ -78,6 +78,16 @@ final class Mosquitto implements AutoCloseable {
         }
     }
 
+    /** Kills it with SIGKILL: no session saved beyond the last autosave, no goodbye to any client. */
+    void kill() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly(); // SIGKILL on Linux
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("mosquitto survived SIGKILL");
+            }
+        }
+    }
+
     String log() {
         try {
             return Files.readString(dir.resolve("mosquitto.log"));
