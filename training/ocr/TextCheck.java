@@ -1,3 +1,4 @@
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -5,7 +6,7 @@ import ai.onnxruntime.OrtSession;
 import dev.logowatch.catalog.Brand;
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.LogowatchConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.eval.Dataset;
 import dev.logowatch.eval.Evaluation;
 import dev.logowatch.eval.Images;
@@ -13,10 +14,8 @@ import dev.logowatch.match.Match;
 import dev.logowatch.pipeline.Models;
 import dev.logowatch.pipeline.Recognizer;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
@@ -32,6 +31,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 
 /**
  * Would reading text help? Runs the service's recogniser over an eval dataset, as
@@ -199,7 +199,7 @@ public class TextCheck {
                 : Path.of(System.getProperty("user.home"), ".cache/logowatch/ocr-models/1.4.2");
         TextCheck ocr = new TextCheck(models);
         Dataset dataset = Dataset.read(datasetDir);
-        try (Models loaded = Models.load(config, DeviceMeters.create(StatusBoard.create("text-check", "research")), null)) {
+        try (Models loaded = Models.load(config, StatusBoard.create("text-check", "research").meters(), null)) {
             Catalog catalog = loaded.catalogLoader(config).load(dataset.catalog()).catalog();
             Map<String, String> textBrands = ocr.textBrands(dataset.catalog(), catalog);
             System.out.println("text brands (a reference reads as the name): " + textBrands.size() + " of "

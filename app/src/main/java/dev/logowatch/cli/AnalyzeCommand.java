@@ -17,7 +17,6 @@ import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
 import dev.logowatch.track.TrackState;
 import dev.logowatch.track.Tracker;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.SnapshotRenderer;
 import dev.logowatch.web.StatusBoard;
 import picocli.CommandLine.Command;
@@ -93,7 +92,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         Path outDir = out != null ? out : Path.of("analysis-" + video.getFileName().toString().replaceAll("\\.[^.]*$", ""));
         StatusBoard board = StatusBoard.create(loaded.device().id(), Main.version());
-        try (Models models = Models.load(loaded, DeviceMeters.create(board), null);
+        try (Models models = Models.load(loaded, board.meters(), null);
              VideoFile file = VideoFile.open(video, fps, "video")) {
             if (models.embedder().isEmpty()) {
                 return Launch.usage("configuration " + configFile + " names no embedder (models.embedder)", List.of());

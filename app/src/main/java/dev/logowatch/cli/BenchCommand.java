@@ -6,8 +6,8 @@ import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.WebConfig;
 import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.pipeline.Appliance;
-import dev.logowatch.web.DeviceMeters;
-import dev.logowatch.web.StreamStatus;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -131,8 +131,8 @@ final class BenchCommand implements Callable<Integer> {
                             Map<String, StreamTotals> streams) {
         static Snapshot take(Appliance appliance) {
             Map<String, StreamTotals> streams = new HashMap<>();
-            for (StreamStatus s : appliance.board().streams()) {
-                StreamStatus.View v = s.view();
+            for (StreamHealth s : appliance.board().streams()) {
+                StreamHealth.View v = s.view();
                 streams.put(s.id(), new StreamTotals(v.framesIn(), v.framesProcessed(), v.dropped(), v.reconnects()));
             }
             double cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())

@@ -9,7 +9,6 @@ import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.pipeline.Models;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,8 +21,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -122,7 +121,7 @@ final class CatalogCommand implements Runnable {
             }
             double threshold = lookAlike != null ? lookAlike : loaded.catalog().threshold();
             StatusBoard board = StatusBoard.create(loaded.device().id(), Main.version());
-            try (Models models = Models.load(loaded, DeviceMeters.create(board), null)) {
+            try (Models models = Models.load(loaded, board.meters(), null)) {
                 CatalogLoader.Result result = models.catalogLoader(loaded).load(dir);
                 print(result, threshold);
                 if (loaded.keypoints().enabled()) {

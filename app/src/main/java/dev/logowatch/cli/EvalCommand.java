@@ -13,7 +13,6 @@ import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.pipeline.Models;
 import dev.logowatch.pipeline.Recognizer;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,7 +58,7 @@ final class EvalCommand implements Callable<Integer> {
             return Launch.usage("dataset " + dataset + " is not usable:", e.problems());
         }
         StatusBoard board = StatusBoard.create(loaded.device().id(), Main.version());
-        try (Models models = Models.load(loaded, DeviceMeters.create(board), null)) {
+        try (Models models = Models.load(loaded, board.meters(), null)) {
             if (models.embedder().isEmpty()) {
                 return Launch.usage("configuration " + configFile + " names no embedder:",
                         java.util.List.of("models.embedder: eval needs the model the service would use"));

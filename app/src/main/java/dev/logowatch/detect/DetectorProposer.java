@@ -2,6 +2,7 @@ package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.engine.BgrImage;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.engine.InputBatch;
 import dev.logowatch.engine.ModelException;
@@ -9,7 +10,7 @@ import dev.logowatch.engine.ModelManifest;
 import dev.logowatch.engine.Placement;
 import dev.logowatch.engine.Tensor;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.logowatch.detect;
 
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.ModelException;
 import dev.logowatch.engine.Placement;
 import dev.logowatch.engine.Tensor;

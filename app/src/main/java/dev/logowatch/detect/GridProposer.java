@@ -1,8 +1,9 @@
 package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
+import dev.logowatch.engine.Box;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.logowatch.detect;
 
+import dev.logowatch.engine.Box;
+
 /**
  * A region of a frame worth identifying.
  *

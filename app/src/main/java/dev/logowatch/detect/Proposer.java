@@ -3,7 +3,7 @@ package dev.logowatch.detect;
 import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 
 import java.util.List;
 import java.util.Optional;

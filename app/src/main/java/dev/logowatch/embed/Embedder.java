@@ -1,14 +1,14 @@
 package dev.logowatch.embed;
 
-import dev.logowatch.detect.Box;
 import dev.logowatch.engine.BgrImage;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.engine.InputBatch;
 import dev.logowatch.engine.ModelException;
 import dev.logowatch.engine.ModelManifest;
 import dev.logowatch.engine.Tensor;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 
 import java.awt.image.BufferedImage;
 import java.time.Duration;

@@ -1,7 +1,5 @@
 package dev.logowatch.engine;
 
-import dev.logowatch.detect.Box;
-
 import java.util.Arrays;
 
 /**

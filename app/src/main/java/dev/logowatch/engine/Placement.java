@@ -1,6 +1,5 @@
 package dev.logowatch.engine;
 
-import dev.logowatch.detect.Box;
 
 /**
  * Where a crop of the frame landed in the model's input, so that what the model reports in

@@ -2,7 +2,7 @@ package dev.logowatch.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,8 +2,8 @@ package dev.logowatch.eval;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logowatch.detect.Box;
 import dev.logowatch.detect.Proposal;
+import dev.logowatch.engine.Box;
 import dev.logowatch.publish.Payloads;
 
 import java.util.List;

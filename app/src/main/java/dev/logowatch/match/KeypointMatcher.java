@@ -4,13 +4,12 @@ import dev.logowatch.catalog.Brand;
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.ImagesConfig;
 import dev.logowatch.config.KeypointsConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.image.ImageFile;
-
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.opencv.opencv_core.DMatch;
 import org.bytedeco.opencv.opencv_core.DMatchVector;
 import org.bytedeco.opencv.opencv_core.DMatchVectorVector;

@@ -1,7 +1,7 @@
 package dev.logowatch.match;
 
 import dev.logowatch.catalog.VerifyPolicy;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 
 import java.util.Optional;
 

@@ -5,7 +5,7 @@ import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.VerifyPolicy;
 import dev.logowatch.config.CatalogConfig;
 import dev.logowatch.config.VerifyConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 
 import java.util.ArrayList;
 import java.util.List;

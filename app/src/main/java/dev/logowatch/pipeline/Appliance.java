@@ -1,31 +1,35 @@
 package dev.logowatch.pipeline;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.catalog.Catalog;
 import dev.logowatch.catalog.sync.CatalogSync;
 import dev.logowatch.catalog.sync.SyncResult;
 import dev.logowatch.config.LogowatchConfig;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.publish.MqttPublisher;
 import dev.logowatch.publish.Payloads;
-import dev.logowatch.verify.Verifier;
 import dev.logowatch.retry.Backoff;
 import dev.logowatch.source.LatestFrame;
 import dev.logowatch.source.StreamReader;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.track.Tracker;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.verify.Verifier;
 import dev.logowatch.web.StatusBoard;
 import dev.logowatch.web.StatusServer;
-import dev.logowatch.web.StreamStatus;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -46,6 +50,7 @@ public final class Appliance implements AutoCloseable {
     }
 
     private final LogowatchConfig config;
+    private final Clock clock;
     private final StatusBoard board;
     private final DeviceMeters meters;
     /**
@@ -53,6 +58,8 @@ public final class Appliance implements AutoCloseable {
      * with a second left for the JVM to exit: what has not stopped by then is left behind.
      */
     static final Duration STOP_BUDGET = Duration.ofSeconds(9);
+    /** How often {@code …/stats} is published. */
+    static final Duration STATS_EVERY = Duration.ofSeconds(60);
 
     /** A started stage, named for the log should it not stop in time. */
     private record Stage(String name, AutoCloseable closeable) {
@@ -68,14 +75,23 @@ public final class Appliance implements AutoCloseable {
     private Verifier verifier;
     private volatile CatalogSync catalogSync;
 
-    private Appliance(LogowatchConfig config, String version) {
+    private Appliance(LogowatchConfig config, String version, Clock clock) {
         this.config = config;
-        this.board = StatusBoard.create(config.device().id(), version);
-        this.meters = DeviceMeters.create(board);
+        this.clock = clock;
+        this.board = new StatusBoard(config.device().id(), version, clock, System::nanoTime);
+        this.meters = board.meters();
     }
 
     public static Appliance start(LogowatchConfig config, String version) throws StartException {
-        Appliance appliance = new Appliance(config, version);
+        return start(config, version, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(LogowatchConfig, String)} on {@code clock}: frame stamps, appearance
+     * times, the page's "today", stats and catalog sync times all come from it.
+     */
+    static Appliance start(LogowatchConfig config, String version, Clock clock) throws StartException {
+        Appliance appliance = new Appliance(config, version, clock);
         try {
             appliance.startStages();
             return appliance;
@@ -88,9 +104,9 @@ public final class Appliance implements AutoCloseable {
     private void startStages() throws StartException {
         LOG.log(System.Logger.Level.INFO, "device " + config.device().id() + " starting with " + config.file());
         createStateDir();
-        List<StreamStatus> streams = new ArrayList<>();
+        List<StreamHealth> streams = new ArrayList<>();
         for (StreamConfig stream : config.streams()) {
-            StreamStatus status = board.stream(stream.id(), stream.name(), stream.redactedUrl());
+            StreamHealth status = board.stream(stream.id(), stream.name(), stream.redactedUrl());
             meters.stream(status);
             streams.add(status);
         }
@@ -109,11 +125,16 @@ public final class Appliance implements AutoCloseable {
         verifier = Verifier.create(config.verify(), meters);
         started.add(new Stage("verifier", verifier));
         board.verifier(verifier::status);
-        publisher = MqttPublisher.start(config.mqtt(), config.device().id(), board::mqtt, this::stats);
+        publisher = MqttPublisher.start(config.mqtt(), config.device().id(), board::mqtt);
         started.add(new Stage("MQTT publisher", publisher));
-        for (StreamStatus status : streams) {
+        ScheduledExecutorService statsTimer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("mqtt-stats").factory());
+        statsTimer.scheduleAtFixedRate(this::publishStats, STATS_EVERY.toSeconds(), STATS_EVERY.toSeconds(),
+                TimeUnit.SECONDS);
+        started.add(new Stage("MQTT stats", statsTimer::shutdownNow));
+        for (StreamHealth status : streams) {
             publisher.streamStatus(status.id(), false);
-            status.onStateChange(state -> publisher.streamStatus(status.id(), state == StreamStatus.State.LIVE));
+            status.onStateChange(state -> publisher.streamStatus(status.id(), state == StreamHealth.State.LIVE));
         }
 
         String model = models.embedder().map(e -> e.modelName()).orElse("none");
@@ -128,6 +149,7 @@ public final class Appliance implements AutoCloseable {
                     })
                     .onStatus(status -> board.catalog(new StatusBoard.CatalogStatus(status.version(), status.brands(),
                             status.state().wireName(), status.lastError())))
+                    .clock(clock)
                     .build();
             catalogSync = sync;
             started.add(new Stage("catalog sync", sync));
@@ -166,7 +188,7 @@ public final class Appliance implements AutoCloseable {
         started.add(new Stage("web server", web));
     }
 
-    private void startStream(StreamConfig stream, StreamStatus status, Recognizer recognizer) {
+    private void startStream(StreamConfig stream, StreamHealth status, Recognizer recognizer) {
         LatestFrame frames = new LatestFrame(status);
         Tracker tracker = new Tracker(stream.id(), config.tracking(), config.verify());
         StreamWorker worker = new StreamWorker(stream, status, frames, recognizer, tracker, board, publisher, verifier,
@@ -176,7 +198,7 @@ public final class Appliance implements AutoCloseable {
         Thread thread = Thread.ofPlatform().name("worker-" + stream.id()).start(supervisor);
         supervisors.add(supervisor);
         workerThreads.add(thread);
-        readers.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters));
+        readers.add(StreamReader.start(stream, status, frames, Backoff.DEFAULT, meters, clock));
     }
 
     /**
@@ -199,12 +221,21 @@ public final class Appliance implements AutoCloseable {
         }
     }
 
+    /** A failure here must not end the timer: a scheduled task that throws is never run again. */
+    private void publishStats() {
+        try {
+            publisher.stats(stats(), clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot build MQTT stats: " + Models.describe(e));
+        }
+    }
+
     /** The {@code …/stats} payload: per-stream rates and counters, stage latencies, queues. */
     private ObjectNode stats() {
         ObjectNode root = Payloads.JSON.createObjectNode();
         ObjectNode streams = root.putObject("streams");
-        for (StreamStatus s : board.streams()) {
-            StreamStatus.View v = s.view();
+        for (StreamHealth s : board.streams()) {
+            StreamHealth.View v = s.view();
             ObjectNode node = streams.putObject(s.id());
             node.put("state", v.state());
             node.put("input_fps", v.inputFps());

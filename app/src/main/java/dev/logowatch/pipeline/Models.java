@@ -14,7 +14,7 @@ import dev.logowatch.embed.Embedder;
 import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Matcher;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 
 import java.awt.image.BufferedImage;

@@ -1,14 +1,14 @@
 package dev.logowatch.pipeline;
 
-import dev.logowatch.detect.Box;
 import dev.logowatch.detect.Proposal;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
+import dev.logowatch.engine.Box;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -8,15 +8,15 @@ import dev.logowatch.publish.MqttPublisher;
 import dev.logowatch.publish.Payloads;
 import dev.logowatch.source.Frame;
 import dev.logowatch.source.LatestFrame;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
 import dev.logowatch.track.Tracker;
 import dev.logowatch.verify.Candidate;
 import dev.logowatch.verify.Verdict;
 import dev.logowatch.verify.Verifier;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
 
 import java.awt.image.BufferedImage;
 import java.time.Duration;
@@ -35,7 +35,7 @@ final class StreamWorker implements Runnable {
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final StreamConfig config;
-    private final StreamStatus status;
+    private final StreamHealth status;
     private final LatestFrame frames;
     private final Recognizer recognizer;
     private final Tracker tracker;
@@ -48,7 +48,7 @@ final class StreamWorker implements Runnable {
     private Instant lastFrame;
     private volatile boolean stopping;
 
-    StreamWorker(StreamConfig config, StreamStatus status, LatestFrame frames, Recognizer recognizer, Tracker tracker,
+    StreamWorker(StreamConfig config, StreamHealth status, LatestFrame frames, Recognizer recognizer, Tracker tracker,
                  StatusBoard board, MqttPublisher publisher, Verifier verifier, DeviceMeters meters) {
         this.config = config;
         this.status = status;
@@ -111,7 +111,7 @@ final class StreamWorker implements Runnable {
         long start = System.nanoTime();
         Tracker.Result result = tracker.update(frame.timestamp(), frame.sequence(), Matcher.distinct(matches));
         meters.record(DeviceMeters.Stage.TRACK, Duration.ofNanos(System.nanoTime() - start));
-        status.processed(new StreamStatus.Snapshot(frame, result.detections()));
+        board.processed(new StatusBoard.Snapshot(frame, result.detections()));
         for (Detection d : result.detections()) {
             board.detection(d);
         }
@@ -166,7 +166,7 @@ final class StreamWorker implements Runnable {
     }
 
     private void endAppearancesIfStreamDown() {
-        if (status.state() != StreamStatus.State.LIVE && tracker.openTracks() > 0) {
+        if (status.state() != StreamHealth.State.LIVE && tracker.openTracks() > 0) {
             report(tracker.flush());
         }
     }

@@ -1,7 +1,7 @@
 package dev.logowatch.pipeline;
 
 import dev.logowatch.retry.Backoff;
-import dev.logowatch.web.StreamStatus;
+import dev.logowatch.status.StreamHealth;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -24,7 +24,7 @@ final class Supervisor implements Runnable {
     private final String streamId;
     private final Runnable worker;
     private final Runnable stopWorker;
-    private final StreamStatus status;
+    private final StreamHealth status;
     private final Backoff backoff;
     private final LongSupplier nanoClock;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -34,7 +34,7 @@ final class Supervisor implements Runnable {
      * @param worker     one run of the worker; returns when the stream ends or it is stopped
      * @param stopWorker asks a running worker to return
      */
-    Supervisor(String streamId, Runnable worker, Runnable stopWorker, StreamStatus status, Backoff backoff,
+    Supervisor(String streamId, Runnable worker, Runnable stopWorker, StreamHealth status, Backoff backoff,
                LongSupplier nanoClock) {
         this.streamId = Objects.requireNonNull(streamId, "streamId");
         this.worker = Objects.requireNonNull(worker, "worker");

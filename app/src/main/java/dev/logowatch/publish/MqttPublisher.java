@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.config.MqttConfig;
 import dev.logowatch.retry.Backoff;
 import dev.logowatch.source.Frame;
+import dev.logowatch.status.MqttStatus;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
-import dev.logowatch.web.StatusBoard;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.IMqttToken;
@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +39,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Publishes what the device sees to the central MQTT broker (topics and payloads: DESIGN.md
@@ -87,11 +85,10 @@ public final class MqttPublisher implements AutoCloseable {
     static final int WINDOW = 64;
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(3);
     private static final Duration STATUS_INTERVAL = Duration.ofMillis(200);
-    private static final String HA_STATUS = "homeassistant/status";
 
     /** Timings that tests shorten; production uses {@link #DEFAULT}. */
-    record Tuning(Backoff backoff, Duration statsInterval, int segmentRecords, Duration flushInterval) {
-        static final Tuning DEFAULT = new Tuning(Backoff.DEFAULT, Duration.ofSeconds(60), 4096, Duration.ofSeconds(1));
+    record Tuning(Backoff backoff, int segmentRecords, Duration flushInterval) {
+        static final Tuning DEFAULT = new Tuning(Backoff.DEFAULT, 4096, Duration.ofSeconds(1));
     }
 
     /**
@@ -153,8 +150,7 @@ public final class MqttPublisher implements AutoCloseable {
 
     private final MqttConfig config;
     private final String deviceId;
-    private final Consumer<StatusBoard.MqttStatus> status;
-    private final Supplier<ObjectNode> stats;
+    private final Consumer<MqttStatus> status;
     private final Tuning tuning;
     private final EmbeddedBroker embedded;
     private final String broker;
@@ -182,32 +178,30 @@ public final class MqttPublisher implements AutoCloseable {
 
     // Owned by the publisher thread.
     private final Map<String, Retained> retained = new LinkedHashMap<>();
-    private final Map<String, Map<String, Double>> brandSeconds = new HashMap<>();
-    private LocalDate brandDay;
+    private final HomeAssistantSensors sensors;
     private State state = State.CONNECTING;
     private String lastError;
     private int generation;
     private int attempt;
     private long nextConnectAt;
     private long nextFlushAt;
-    private long nextStatsAt;
     private long lastStatusAt;
-    private StatusBoard.MqttStatus lastStatus;
+    private MqttStatus lastStatus;
     private boolean closing;
 
-    private MqttPublisher(MqttConfig config, String deviceId, Consumer<StatusBoard.MqttStatus> status,
-                          Supplier<ObjectNode> stats, Tuning tuning, EmbeddedBroker embedded, URI brokerUri,
+    private MqttPublisher(MqttConfig config, String deviceId, Consumer<MqttStatus> status,
+                          Tuning tuning, EmbeddedBroker embedded, URI brokerUri,
                           MqttConnectOptions options, DiskBuffer buffer) throws MqttException {
         this.config = config;
         this.deviceId = deviceId;
         this.status = status;
-        this.stats = stats;
         this.tuning = tuning;
         this.embedded = embedded;
         this.broker = BrokerFailure.label(brokerUri);
         this.options = options;
         this.buffer = buffer;
         this.topics = new Topics(config.topicPrefix());
+        this.sensors = new HomeAssistantSensors(topics, config.clientId(), deviceId);
         for (MessageKind kind : MessageKind.values()) {
             dropped.put(kind, new AtomicLong());
         }
@@ -225,16 +219,13 @@ public final class MqttPublisher implements AutoCloseable {
      *
      * @param deviceId identifies the device in Home Assistant discovery
      * @param status   receives the connection state, queue and drop figures, the last error
-     * @param stats    builds the body of {@code …/stats} every 60 s ({@code schema} and {@code ts} are added)
      * @throws PublishException when TLS files are unusable or the buffer folder cannot be written
      */
-    public static MqttPublisher start(MqttConfig config, String deviceId, Consumer<StatusBoard.MqttStatus> status,
-                                      Supplier<ObjectNode> stats) {
-        return start(config, deviceId, status, stats, Tuning.DEFAULT);
+    public static MqttPublisher start(MqttConfig config, String deviceId, Consumer<MqttStatus> status) {
+        return start(config, deviceId, status, Tuning.DEFAULT);
     }
 
-    static MqttPublisher start(MqttConfig config, String deviceId, Consumer<StatusBoard.MqttStatus> status,
-                               Supplier<ObjectNode> stats, Tuning tuning) {
+    static MqttPublisher start(MqttConfig config, String deviceId, Consumer<MqttStatus> status, Tuning tuning) {
         EmbeddedBroker embedded = null;
         DiskBuffer buffer = null;
         try {
@@ -263,7 +254,7 @@ public final class MqttPublisher implements AutoCloseable {
             } catch (UncheckedIOException e) {
                 throw new PublishException(e.getMessage(), e);
             }
-            MqttPublisher publisher = new MqttPublisher(config, deviceId, status, stats, tuning, embedded, uri,
+            MqttPublisher publisher = new MqttPublisher(config, deviceId, status, tuning, embedded, uri,
                     options, buffer);
             if (buffer.size() > 0) {
                 LOG.log(System.Logger.Level.INFO, buffer.size() + " MQTT messages left buffered in "
@@ -306,6 +297,14 @@ public final class MqttPublisher implements AutoCloseable {
     public void verification(ObjectNode payload) {
         offer(MessageKind.VERIFICATION, topics.verifications(), Payloads.wrap(payload, null),
                 config.qos().verifications(), false);
+    }
+
+    /**
+     * Publishes the device's figures as of {@code at} on {@code …/stats} (retained, QoS 0);
+     * {@code schema} and {@code ts} are added. Only the latest value waits while the broker is away.
+     */
+    public void stats(ObjectNode body, Instant at) {
+        offer(null, topics.stats(), Payloads.wrap(body, at), 0, true);
     }
 
     /** Publishes the catalog in use on {@code …/catalog} (retained, re-sent on every connect). */
@@ -410,11 +409,10 @@ public final class MqttPublisher implements AutoCloseable {
         try {
             long now = System.nanoTime();
             nextFlushAt = now + tuning.flushInterval().toNanos();
-            nextStatsAt = now + tuning.statsInterval().toNanos();
             connect();
             while (!closing) {
                 now = System.nanoTime();
-                long deadline = Math.min(nextFlushAt, nextStatsAt);
+                long deadline = nextFlushAt;
                 if (state == State.DISCONNECTED) {
                     deadline = Math.min(deadline, nextConnectAt);
                 }
@@ -473,9 +471,10 @@ public final class MqttPublisher implements AutoCloseable {
                     forceReconnect("delivery to broker " + broker + " failed: " + u.cause().getMessage());
                 }
             }
-            case BrandSeconds b -> brandSeconds(b);
+            case BrandSeconds b -> sensors.appearance(b.brand(), b.appearance(), b.seconds(), b.day())
+                    .forEach(m -> accept(new Outgoing(null, m.topic(), m.payload(), m.qos(), true)));
             case HomeAssistantOnline h -> retained.forEach((topic, r) -> {
-                if (topic.startsWith("homeassistant/")) {
+                if (topic.startsWith(HomeAssistantSensors.DISCOVERY_PREFIX)) {
                     send(topic, r.payload(), r.qos(), true);
                 }
             });
@@ -561,28 +560,8 @@ public final class MqttPublisher implements AutoCloseable {
             }
             nextFlushAt = now + tuning.flushInterval().toNanos();
         }
-        if (now - nextStatsAt >= 0) {
-            nextStatsAt = now + tuning.statsInterval().toNanos();
-            publishStats();
-        }
         if (state == State.DISCONNECTED && now - nextConnectAt >= 0) {
             connect();
-        }
-    }
-
-    private void publishStats() {
-        ObjectNode body;
-        try {
-            body = stats.get();
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot build MQTT stats: " + e);
-            return;
-        }
-        try {
-            byte[] bytes = Payloads.JSON.writeValueAsBytes(Payloads.wrap(body, Instant.now()));
-            accept(new Outgoing(null, topics.stats(), bytes, 0, true));
-        } catch (JsonProcessingException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot serialize MQTT stats: " + e.getMessage());
         }
     }
 
@@ -615,9 +594,9 @@ public final class MqttPublisher implements AutoCloseable {
         retained.forEach((topic, r) -> send(topic, r.payload(), r.qos(), true));
         if (config.homeAssistant()) {
             try {
-                client.subscribe(HA_STATUS, 1);
+                client.subscribe(HomeAssistantSensors.STATUS_TOPIC, 1);
             } catch (MqttException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot subscribe to " + HA_STATUS + " on " + broker + ": "
+                LOG.log(System.Logger.Level.WARNING, "cannot subscribe to " + HomeAssistantSensors.STATUS_TOPIC + " on " + broker + ": "
                         + e.getMessage());
             }
         }
@@ -717,7 +696,7 @@ public final class MqttPublisher implements AutoCloseable {
         for (AtomicLong n : dropped.values()) {
             droppedTotal += n.get();
         }
-        StatusBoard.MqttStatus current = new StatusBoard.MqttStatus(state.wireName(), broker,
+        MqttStatus current = new MqttStatus(state.wireName(), broker,
                 buffer.size() + handoff.get(), droppedTotal, Optional.ofNullable(lastError));
         if (!current.equals(lastStatus)) {
             lastStatus = current;
@@ -727,62 +706,6 @@ public final class MqttPublisher implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "MQTT status consumer failed: " + e);
             }
-        }
-    }
-
-    /**
-     * Home Assistant: one sensor per brand with its visible seconds today (the device's time
-     * zone), announced by a retained discovery message the first time the brand appears.
-     * An appearance counts on the day it ends.
-     */
-    private void brandSeconds(BrandSeconds b) {
-        if (!b.day().equals(brandDay)) {
-            brandDay = b.day();
-            for (Map<String, Double> perAppearance : brandSeconds.values()) {
-                perAppearance.clear();
-            }
-            for (String brand : brandSeconds.keySet()) {
-                publishBrandTotal(brand);
-            }
-        }
-        boolean known = brandSeconds.containsKey(b.brand());
-        brandSeconds.computeIfAbsent(b.brand(), k -> new HashMap<>()).put(b.appearance(), b.seconds());
-        if (!known) {
-            accept(new Outgoing(null, Topics.homeAssistantConfig(config.clientId(), b.brand()),
-                    homeAssistantConfig(b.brand()), 1, true));
-        }
-        publishBrandTotal(b.brand());
-    }
-
-    private void publishBrandTotal(String brand) {
-        double total = 0;
-        for (double s : brandSeconds.get(brand).values()) {
-            total += s;
-        }
-        String value = String.valueOf(Math.round(total * 10) / 10.0);
-        accept(new Outgoing(null, topics.brandSecondsToday(brand), value.getBytes(StandardCharsets.US_ASCII), 0, true));
-    }
-
-    private byte[] homeAssistantConfig(String brand) {
-        ObjectNode node = Payloads.JSON.createObjectNode();
-        node.put("name", brand + " seconds today");
-        node.put("unique_id", Topics.level(config.clientId() + "_" + brand) + "_seconds_today");
-        node.put("state_topic", topics.brandSecondsToday(brand));
-        node.put("unit_of_measurement", "s");
-        node.put("device_class", "duration");
-        node.put("state_class", "total_increasing");
-        ObjectNode availability = node.putArray("availability").addObject();
-        availability.put("topic", topics.available());
-        // "stopped" after a clean shutdown also means unavailable.
-        availability.put("value_template", "{{ 'online' if value == 'online' else 'offline' }}");
-        ObjectNode device = node.putObject("device");
-        device.putArray("identifiers").add("logowatch_" + deviceId);
-        device.put("name", "logowatch " + deviceId);
-        device.put("manufacturer", "logowatch");
-        try {
-            return Payloads.JSON.writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 
@@ -829,7 +752,7 @@ public final class MqttPublisher implements AutoCloseable {
 
         @Override
         public void messageArrived(String topic, MqttMessage message) {
-            if (HA_STATUS.equals(topic) && "online".equals(new String(message.getPayload(), StandardCharsets.UTF_8))) {
+            if (HomeAssistantSensors.STATUS_TOPIC.equals(topic) && "online".equals(new String(message.getPayload(), StandardCharsets.UTF_8))) {
                 post(new HomeAssistantOnline());
             }
         }

@@ -1,6 +1,6 @@
 package dev.logowatch.source;
 
-import dev.logowatch.web.StreamStatus;
+import dev.logowatch.status.StreamHealth;
 
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;
@@ -33,13 +33,13 @@ public final class LatestFrame {
     private static final Next TIMED_OUT = new TimedOut();
     private static final Next ENDED = new Ended();
 
-    private final StreamStatus status;
+    private final StreamHealth status;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
     private Frame slot;
     private boolean ended;
 
-    public LatestFrame(StreamStatus status) {
+    public LatestFrame(StreamHealth status) {
         this.status = status;
     }
 

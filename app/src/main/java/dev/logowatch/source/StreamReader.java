@@ -2,9 +2,9 @@ package dev.logowatch.source;
 
 import dev.logowatch.config.StreamConfig;
 import dev.logowatch.retry.Backoff;
-import dev.logowatch.web.DeviceMeters;
-import dev.logowatch.web.StreamStatus;
-import dev.logowatch.web.StreamStatus.State;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.StreamHealth.State;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -42,12 +42,13 @@ public final class StreamReader implements AutoCloseable {
     static final int MAX_STUCK = 3;
 
     private final StreamConfig config;
-    private final StreamStatus status;
+    private final StreamHealth status;
     private final LatestFrame latest;
     private final Backoff backoff;
     private final DeviceMeters meters;
     private final Function<StreamConfig, FrameSource> opener;
-    private final Clock clock = Clock.systemUTC();
+    /** Stamps each frame; every time downstream (tracks, appearances, events) follows from it. */
+    private final Clock clock;
     private final boolean finite;
     private final String where;
     private final long stallNanos;
@@ -62,9 +63,10 @@ public final class StreamReader implements AutoCloseable {
     private boolean announced;
     private boolean stuckReported;
 
-    private StreamReader(StreamConfig config, StreamStatus status, LatestFrame latest, Backoff backoff,
-                         DeviceMeters meters, Function<StreamConfig, FrameSource> opener) {
+    private StreamReader(StreamConfig config, StreamHealth status, LatestFrame latest, Backoff backoff,
+                         DeviceMeters meters, Function<StreamConfig, FrameSource> opener, Clock clock) {
         this.config = config;
+        this.clock = clock;
         this.status = status;
         this.latest = latest;
         this.backoff = backoff;
@@ -79,23 +81,34 @@ public final class StreamReader implements AutoCloseable {
     }
 
     /** Starts reading {@code config}'s stream; frames arrive in {@code latest}, state in {@code status}. */
-    public static StreamReader start(StreamConfig config, StreamStatus status, LatestFrame latest, Backoff backoff) {
-        return start(config, status, latest, backoff, null, FrameSource::open);
+    public static StreamReader start(StreamConfig config, StreamHealth status, LatestFrame latest, Backoff backoff) {
+        return start(config, status, latest, backoff, null, FrameSource::open, Clock.systemUTC());
     }
 
     /**
-     * As {@link #start(StreamConfig, StreamStatus, LatestFrame, Backoff)}, also recording
+     * As {@link #start(StreamConfig, StreamHealth, LatestFrame, Backoff)}, also recording
      * {@link DeviceMeters.Stage#DECODE} per sampled frame: the reader thread's time to get the
      * picture from the decoder (for a live FFmpeg stream this includes waiting for it) and copy it.
      */
-    public static StreamReader start(StreamConfig config, StreamStatus status, LatestFrame latest, Backoff backoff,
+    public static StreamReader start(StreamConfig config, StreamHealth status, LatestFrame latest, Backoff backoff,
                                      DeviceMeters meters) {
-        return start(config, status, latest, backoff, meters, FrameSource::open);
+        return start(config, status, latest, backoff, meters, FrameSource::open, Clock.systemUTC());
     }
 
-    static StreamReader start(StreamConfig config, StreamStatus status, LatestFrame latest, Backoff backoff,
+    /** As {@link #start(StreamConfig, StreamHealth, LatestFrame, Backoff, DeviceMeters)}, frames stamped by {@code clock}. */
+    public static StreamReader start(StreamConfig config, StreamHealth status, LatestFrame latest, Backoff backoff,
+                                     DeviceMeters meters, Clock clock) {
+        return start(config, status, latest, backoff, meters, FrameSource::open, clock);
+    }
+
+    static StreamReader start(StreamConfig config, StreamHealth status, LatestFrame latest, Backoff backoff,
                               DeviceMeters meters, Function<StreamConfig, FrameSource> opener) {
-        StreamReader reader = new StreamReader(config, status, latest, backoff, meters, opener);
+        return start(config, status, latest, backoff, meters, opener, Clock.systemUTC());
+    }
+
+    static StreamReader start(StreamConfig config, StreamHealth status, LatestFrame latest, Backoff backoff,
+                              DeviceMeters meters, Function<StreamConfig, FrameSource> opener, Clock clock) {
+        StreamReader reader = new StreamReader(config, status, latest, backoff, meters, opener, clock);
         status.state(State.CONNECTING);
         synchronized (reader.lock) {
             reader.startWorker();

@@ -1,6 +1,6 @@
 package dev.logowatch.track;
 
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 
 import java.time.Instant;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.logowatch.track;
 
 import dev.logowatch.catalog.VerifyPolicy;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.match.Match;
 
 import java.time.Instant;

@@ -3,7 +3,7 @@ package dev.logowatch.track;
 import dev.logowatch.catalog.VerifyPolicy;
 import dev.logowatch.config.TrackingConfig;
 import dev.logowatch.config.VerifyConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.match.Match;
 
 import java.time.Duration;
@@ -11,8 +11,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Smooths one stream's per-frame matches into tracks and appearances. One per stream

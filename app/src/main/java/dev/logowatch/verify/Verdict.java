@@ -1,7 +1,7 @@
 package dev.logowatch.verify;
 
+import dev.logowatch.status.DeviceMeters.VerifierOutcome;
 import dev.logowatch.track.Verification;
-import dev.logowatch.web.DeviceMeters.VerifierOutcome;
 
 import java.util.Optional;
 

@@ -2,11 +2,11 @@ package dev.logowatch.verify;
 
 import dev.logowatch.config.VerifyConfig;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.DeviceMeters.VerifierOutcome;
+import dev.logowatch.status.VerifierStatus;
 import dev.logowatch.track.Verification;
 import dev.logowatch.verify.ChatClient.Reply;
-import dev.logowatch.web.DeviceMeters;
-import dev.logowatch.web.DeviceMeters.VerifierOutcome;
-import dev.logowatch.web.StatusBoard;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -211,7 +211,7 @@ public final class Verifier implements AutoCloseable {
     }
 
     /** What the status page shows. */
-    public StatusBoard.VerifierStatus status() {
+    public VerifierStatus status() {
         Map<String, Long> counts = new LinkedHashMap<>();
         outcomes.forEach((o, n) -> counts.put(o.name().toLowerCase(Locale.ROOT), n.get()));
         lock.lock();
@@ -226,7 +226,7 @@ public final class Verifier implements AutoCloseable {
                     case HALF_OPEN -> "half-open";
                 };
             }
-            return new StatusBoard.VerifierStatus(state, queue.size(), inFlight, medianLatencyMs(),
+            return new VerifierStatus(state, queue.size(), inFlight, medianLatencyMs(),
                     Collections.unmodifiableMap(counts));
         } finally {
             lock.unlock();

@@ -1,14 +1,9 @@
 package dev.logowatch.web;
 
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.track.Detection;
 import dev.logowatch.track.TrackState;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -21,6 +16,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Draws a frame's detections (box, brand, similarity) onto a copy of the frame and encodes

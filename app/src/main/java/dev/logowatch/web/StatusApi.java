@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.catalog.sync.SyncResult;
 import dev.logowatch.publish.Payloads;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.track.Appearance;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -153,7 +154,7 @@ final class StatusApi implements HttpService {
 
     private ArrayNode streams() {
         ArrayNode array = Payloads.JSON.createArrayNode();
-        for (StreamStatus s : board.streams()) {
+        for (StreamHealth s : board.streams()) {
             array.add(Payloads.JSON.valueToTree(s.view()));
         }
         return array;
@@ -161,17 +162,17 @@ final class StatusApi implements HttpService {
 
     private void snapshot(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
-        Optional<StreamStatus> stream = board.stream(id);
+        Optional<StreamHealth> stream = board.stream(id);
         if (stream.isEmpty()) {
             error(req, res, Status.NOT_FOUND_404, "no stream with id '" + truncate(id) + "'");
             return;
         }
-        Optional<StreamStatus.Snapshot> latest = stream.get().snapshot();
+        Optional<StatusBoard.Snapshot> latest = board.snapshot(id);
         if (latest.isEmpty()) {
             error(req, res, Status.NOT_FOUND_404, "stream '" + id + "' has no processed frame yet");
             return;
         }
-        StreamStatus.Snapshot s = latest.get();
+        StatusBoard.Snapshot s = latest.get();
         CachedSnapshot cached = snapshots.compute(id, (k, old) ->
                 old != null && old.sequence() == s.frame().sequence()
                         ? old

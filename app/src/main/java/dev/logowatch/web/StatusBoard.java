@@ -2,6 +2,11 @@ package dev.logowatch.web;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.publish.Payloads;
+import dev.logowatch.source.Frame;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.MqttStatus;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.VerifierStatus;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Detection;
 
@@ -49,14 +54,8 @@ public final class StatusBoard {
         }
     }
 
-    public record MqttStatus(String state, String broker, long queued, long dropped, Optional<String> error) {
-    }
-
-    public record VerifierStatus(String state, int queued, int inFlight, double latencyMs,
-                                 Map<String, Long> outcomes) {
-        public static VerifierStatus disabled() {
-            return new VerifierStatus("disabled", 0, 0, 0, Map.of());
-        }
+    /** The latest processed frame of a stream and what was found in it, for the snapshot image. */
+    public record Snapshot(Frame frame, List<Detection> detections) {
     }
 
     /** One message for live subscribers: an SSE event name and its JSON data. */
@@ -68,7 +67,8 @@ public final class StatusBoard {
     private final Clock clock;
     private final LongSupplier nanoClock;
     private final Instant started;
-    private final Map<String, StreamStatus> streams = new ConcurrentHashMap<>();
+    private final Map<String, StreamHealth> streams = new ConcurrentHashMap<>();
+    private final Map<String, Snapshot> snapshots = new ConcurrentHashMap<>();
     private final List<String> streamOrder = new CopyOnWriteArrayList<>();
     private final ArrayDeque<ObjectNode> recent = new ArrayDeque<>();
     private final Map<String, Appearance> open = new LinkedHashMap<>();
@@ -94,6 +94,11 @@ public final class StatusBoard {
         return new StatusBoard(deviceId, version, Clock.systemUTC(), System::nanoTime);
     }
 
+    /** The device's meters, with the MQTT and readiness figures read from this board. */
+    public DeviceMeters meters() {
+        return DeviceMeters.create(this::mqtt, this::ready);
+    }
+
     public String deviceId() {
         return deviceId;
     }
@@ -111,23 +116,33 @@ public final class StatusBoard {
     }
 
     /** Registers a stream (idempotent) so it is listed even before its first frame. */
-    public StreamStatus stream(String id, String name, String redactedUrl) {
+    public StreamHealth stream(String id, String name, String redactedUrl) {
         return streams.computeIfAbsent(id, k -> {
             streamOrder.add(k);
-            return new StreamStatus(k, name, redactedUrl, nanoClock, clock);
+            return new StreamHealth(k, name, redactedUrl, nanoClock, clock);
         });
     }
 
-    public Optional<StreamStatus> stream(String id) {
+    public Optional<StreamHealth> stream(String id) {
         return Optional.ofNullable(streams.get(id));
     }
 
-    public List<StreamStatus> streams() {
-        List<StreamStatus> list = new ArrayList<>();
+    public List<StreamHealth> streams() {
+        List<StreamHealth> list = new ArrayList<>();
         for (String id : streamOrder) {
             list.add(streams.get(id));
         }
         return list;
+    }
+
+    /** A frame has been through the pipeline: counted on its stream, kept for the snapshot image. */
+    public void processed(Snapshot latest) {
+        snapshots.put(latest.frame().stream(), latest);
+        stream(latest.frame().stream()).ifPresent(s -> s.processed(latest.frame().timestamp()));
+    }
+
+    public Optional<Snapshot> snapshot(String streamId) {
+        return Optional.ofNullable(snapshots.get(streamId));
     }
 
     public void catalog(CatalogStatus status) {
@@ -166,7 +181,7 @@ public final class StatusBoard {
     /** Ready when the models are loaded and every stream delivers frames. */
     public boolean ready() {
         return models.ready() && streams.values().stream()
-                .allMatch(s -> s.state() == StreamStatus.State.LIVE && s.workerRunning());
+                .allMatch(s -> s.state() == StreamHealth.State.LIVE && s.workerRunning());
     }
 
     public void detection(Detection detection) {

@@ -5,6 +5,7 @@ import dev.logowatch.catalog.sync.SyncResult;
 import dev.logowatch.config.Secret;
 import dev.logowatch.config.WebConfig;
 import dev.logowatch.publish.Payloads;
+import dev.logowatch.status.DeviceMeters;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;

@@ -4,7 +4,7 @@ import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.engine.OnnxEngine;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import io.helidon.metrics.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,7 @@ class DetectorProposerTest {
 
     @Test
     void proposesTheDetectorsBoxesInFramePixelsAndTimesTheStage() {
-        DeviceMeters meters = DeviceMeters.create(StatusBoard.create("test", "0"));
+        DeviceMeters meters = StatusBoard.create("test", "0").meters();
         try (OnnxEngine detector = OnnxEngine.open(TestModels.model("detr"), 1, 4)) {
             Proposer proposer = Proposer.create(CONFIG, Optional.of(detector), meters);
             Frame frame = new Frame("cam", Instant.EPOCH, 1, new BufferedImage(128, 64, BufferedImage.TYPE_3BYTE_BGR));

@@ -1,6 +1,7 @@
 package dev.logowatch.detect;
 
 import dev.logowatch.engine.BgrImage;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.InputBatch;
 import dev.logowatch.engine.ModelException;
 import dev.logowatch.engine.ModelManifest;

@@ -1,6 +1,7 @@
 package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
+import dev.logowatch.engine.Box;
 import dev.logowatch.source.Frame;
 import dev.logowatch.testing.CapturedLog;
 import org.junit.jupiter.api.AfterEach;

@@ -1,10 +1,10 @@
 package dev.logowatch.embed;
 
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.OnnxEngine;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import io.helidon.metrics.api.Tag;
 import org.junit.jupiter.api.AfterAll;
@@ -135,7 +135,7 @@ class EmbedderTest {
 
     @Test
     void framesAreTimedAsPreprocessAndEmbed() {
-        DeviceMeters meters = DeviceMeters.create(StatusBoard.create("test", "0"));
+        DeviceMeters meters = StatusBoard.create("test", "0").meters();
         Embedder embedder = new Embedder(engine, meters);
         // The meter registry is shared by the whole JVM, so count from here.
         long preprocess = count(meters, "preprocess");

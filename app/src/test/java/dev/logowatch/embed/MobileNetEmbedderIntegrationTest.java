@@ -2,10 +2,10 @@ package dev.logowatch.embed;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.OnnxEngine;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import io.helidon.metrics.api.Timer;
 import org.junit.jupiter.api.AfterAll;
@@ -182,7 +182,7 @@ class MobileNetEmbedderIntegrationTest {
             int y = (i * 53) % (480 - side);
             crops.add(new Box(x, y, x + side, y + side));
         }
-        DeviceMeters meters = DeviceMeters.create(StatusBoard.create("bench", "0"));
+        DeviceMeters meters = StatusBoard.create("bench", "0").meters();
         Embedder timed = new Embedder(engine, meters);
         for (int i = 0; i < 3; i++) {
             timed.embed(frame, crops);

@@ -1,6 +1,5 @@
 package dev.logowatch.engine;
 
-import dev.logowatch.detect.Box;
 import org.junit.jupiter.api.Test;
 
 import java.awt.Color;

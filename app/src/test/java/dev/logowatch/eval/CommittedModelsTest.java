@@ -9,7 +9,6 @@ import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.engine.ModelManifest;
 import dev.logowatch.pipeline.Models;
 import dev.logowatch.pipeline.Recognizer;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -91,7 +90,7 @@ class CommittedModelsTest {
     void committedEmbedderGivesUnitVectors(@TempDir Path state) throws Exception {
         ModelManifest manifest = ModelManifest.read(EMBEDDER);
         try (Models models = Models.load(config(expected(EMBEDDER), state),
-                DeviceMeters.create(StatusBoard.create("committed", "test")), null)) {
+                StatusBoard.create("committed", "test").meters(), null)) {
             var embedder = models.embedder().orElseThrow();
             assertThat(embedder.modelSha256()).isEqualTo(manifest.sha256());
             float[] v = embedder.embed(new BufferedImage(96, 64, BufferedImage.TYPE_3BYTE_BGR));
@@ -115,7 +114,7 @@ class CommittedModelsTest {
         LogowatchConfig config = config(expected, state);
         Dataset dataset = Dataset.read(data);
         Evaluation evaluation = new Evaluation(config.catalog().margin());
-        try (Models models = Models.load(config, DeviceMeters.create(StatusBoard.create("committed", "test")), null)) {
+        try (Models models = Models.load(config, StatusBoard.create("committed", "test").meters(), null)) {
             CatalogLoader.Result catalog = models.catalogLoader(config).load(dataset.catalog());
             assertThat(catalog.report().excludedBrands()).as("catalog %s: %s", dataset.catalog(),
                     catalog.report().summary()).isEmpty();

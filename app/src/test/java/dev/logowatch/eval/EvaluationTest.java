@@ -2,7 +2,7 @@ package dev.logowatch.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.logowatch.catalog.VerifyPolicy;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.match.Match;
 import org.junit.jupiter.api.Test;
 

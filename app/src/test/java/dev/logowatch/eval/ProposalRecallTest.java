@@ -1,7 +1,7 @@
 package dev.logowatch.eval;
 
-import dev.logowatch.detect.Box;
 import dev.logowatch.detect.Proposal;
+import dev.logowatch.engine.Box;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

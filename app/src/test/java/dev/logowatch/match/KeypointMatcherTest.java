@@ -5,16 +5,16 @@ import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.CatalogConfig;
 import dev.logowatch.config.ImagesConfig;
 import dev.logowatch.config.KeypointsConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.testing.PrintedMarks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -6,7 +6,7 @@ import dev.logowatch.catalog.VerifyPolicy;
 import dev.logowatch.config.CatalogConfig;
 import dev.logowatch.config.CatalogConfig.Aggregation;
 import dev.logowatch.config.VerifyConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

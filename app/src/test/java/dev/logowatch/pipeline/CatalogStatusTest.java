@@ -4,7 +4,6 @@ import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.testing.OddImages;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class CatalogStatusTest {
         StatusBoard board = StatusBoard.create("status-test", "test");
         AtomicReference<Catalog> loaded = new AtomicReference<>();
 
-        try (Models models = Models.load(config, DeviceMeters.create(board), board)) {
+        try (Models models = Models.load(config, board.meters(), board)) {
             models.loadCatalog(config, loaded, board);
         }
 

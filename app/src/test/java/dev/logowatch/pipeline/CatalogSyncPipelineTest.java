@@ -3,9 +3,8 @@ package dev.logowatch.pipeline;
 import com.sun.net.httpserver.HttpServer;
 import dev.logowatch.catalog.sync.CatalogBuild;
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.testing.LogoScene;
-import dev.logowatch.web.StreamStatus;
-import dev.logowatch.track.Appearance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -120,7 +119,7 @@ class CatalogSyncPipelineTest {
             await("first sync installs v1").atMost(Duration.ofSeconds(60)).pollInterval(POLL)
                     .until(() -> appliance.board().catalog().version().equals("v1"));
             // The clip loops every 7 s: let redmark pass in full (27 frames at 3 fps) while it is not in the catalog.
-            StreamStatus cam = appliance.board().stream("cam").orElseThrow();
+            StreamHealth cam = appliance.board().stream("cam").orElseThrow();
             long from = cam.view().framesProcessed();
             await("9 s of the clip processed under v1").atMost(Duration.ofSeconds(60)).pollInterval(POLL)
                     .until(() -> cam.view().framesProcessed() >= from + 27);

@@ -5,12 +5,12 @@ import dev.logowatch.catalog.Catalog;
 import dev.logowatch.config.CatalogConfig;
 import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.config.VerifyConfig;
-import dev.logowatch.detect.Box;
 import dev.logowatch.detect.DetectorProposer;
 import dev.logowatch.detect.GridProposer;
 import dev.logowatch.detect.Proposal;
 import dev.logowatch.embed.Embedder;
 import dev.logowatch.engine.BgrImage;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.InputBatch;
 import dev.logowatch.engine.ModelManifest;
 import dev.logowatch.engine.OnnxEngine;
@@ -18,7 +18,7 @@ import dev.logowatch.engine.TestModels;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.source.Frame;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +62,7 @@ class ExtremeFrameSizesTest {
     static void models() {
         engine = OnnxEngine.open(TestModels.model("embedder"), 1, 8);
         detr = OnnxEngine.open(TestModels.model("detr"), 1, 4);
-        meters = DeviceMeters.create(StatusBoard.create("test", "0"));
+        meters = StatusBoard.create("test", "0").meters();
         embedder = new Embedder(engine, meters);
     }
 

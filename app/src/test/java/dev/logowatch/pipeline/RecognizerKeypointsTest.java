@@ -6,25 +6,24 @@ import dev.logowatch.config.CatalogConfig;
 import dev.logowatch.config.ImagesConfig;
 import dev.logowatch.config.KeypointsConfig;
 import dev.logowatch.config.VerifyConfig;
-import dev.logowatch.detect.Box;
 import dev.logowatch.detect.Proposal;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.OnnxEngine;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
 import dev.logowatch.source.Frame;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.testing.PrintedMarks;
-import dev.logowatch.web.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,6 +31,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,7 +52,7 @@ class RecognizerKeypointsTest {
     @BeforeAll
     static void models() {
         engine = OnnxEngine.open(TestModels.model("embedder"), 1, 8);
-        meters = DeviceMeters.create(StatusBoard.create("test", "0"));
+        meters = StatusBoard.create("test", "0").meters();
         embedder = new Embedder(engine, meters);
     }
 

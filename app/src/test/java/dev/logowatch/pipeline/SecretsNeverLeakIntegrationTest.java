@@ -2,8 +2,8 @@ package dev.logowatch.pipeline;
 
 import dev.logowatch.config.ConfigException;
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.testing.LogoScene;
-import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -209,8 +209,8 @@ class SecretsNeverLeakIntegrationTest {
 
     /** Until the verifier has failed against its dead port and the camera has failed against its own. */
     private static void waitForErrorPaths(Appliance appliance) {
-        StreamStatus door = appliance.board().stream("door").orElseThrow();
-        StreamStatus cam = appliance.board().stream("cam").orElseThrow();
+        StreamHealth door = appliance.board().stream("door").orElseThrow();
+        StreamHealth cam = appliance.board().stream("cam").orElseThrow();
         await("error paths reached").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> {
                     boolean verifierFailed = appliance.board().verifier().outcomes().getOrDefault("error", 0L) > 0;

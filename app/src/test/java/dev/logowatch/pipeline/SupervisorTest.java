@@ -1,8 +1,8 @@
 package dev.logowatch.pipeline;
 
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SupervisorTest {
     private final StatusBoard board = StatusBoard.create("supervisor-test", "test");
-    private final StreamStatus status = board.stream("east", "East", "rtsp://camera/east");
+    private final StreamHealth status = board.stream("east", "East", "rtsp://camera/east");
 
     /** A worker that dies {@code failures} times, then runs until stopped. */
     private static final class FlakyWorker implements Runnable {
@@ -47,7 +47,7 @@ class SupervisorTest {
 
     @Test
     void aDeadWorkerIsShownFailedWithItsReasonThenRestartedAndCounted() throws Exception {
-        status.state(StreamStatus.State.LIVE);
+        status.state(StreamHealth.State.LIVE);
         FlakyWorker worker = new FlakyWorker(2);
         // The first delay is long enough to see the stream down, the second short.
         Backoff backoff = new Backoff(Duration.ofMillis(400), Duration.ofMillis(800), 0);

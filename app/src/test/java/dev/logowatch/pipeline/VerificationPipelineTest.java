@@ -2,10 +2,10 @@ package dev.logowatch.pipeline;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.logowatch.config.LogowatchConfig;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.testing.LogoScene;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Verification;
-import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -104,13 +104,8 @@ class VerificationPipelineTest {
                   verify-low: 0.6
                   accept-high: 0.99
                   timeout: 20s
-                mqtt:
-                  broker: embedded
-                  embedded-port: 0
-                web:
-                  host: 127.0.0.1
-                  port: 0
-                """.formatted(name, fps, verify, vlm == null ? 9 : vlm.getAddress().getPort()) + LogoScene.SETTINGS;
+                """.formatted(name, fps, verify, vlm == null ? 9 : vlm.getAddress().getPort())
+                + LogoScene.LOOPBACK + LogoScene.SETTINGS;
         Path file = dir.resolve(name + ".yaml");
         Files.writeString(file, yaml);
         return LogowatchConfig.load(file, Map.of());
@@ -157,9 +152,9 @@ class VerificationPipelineTest {
      * shows about 1 and one held back by the verifier shows less.
      */
     private static double processedPerSecond(Appliance appliance) throws InterruptedException {
-        StreamStatus cam = appliance.board().stream("cam").orElseThrow();
+        StreamHealth cam = appliance.board().stream("cam").orElseThrow();
         await("the stream is live").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> cam.state() == StreamStatus.State.LIVE);
+                .until(() -> cam.state() == StreamHealth.State.LIVE);
         Thread.sleep(2000);
         long before = cam.view().framesProcessed();
         Thread.sleep(12_000);

@@ -2,7 +2,7 @@ package dev.logowatch.publish;
 
 import dev.logowatch.config.MqttConfig;
 import dev.logowatch.config.Secret;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.retry.Backoff;
 import dev.logowatch.source.Frame;
 import dev.logowatch.track.Appearance;
@@ -19,9 +19,9 @@ import java.util.Optional;
 
 /** Configurations and pipeline records for the publisher's tests. */
 final class Fixtures {
-    /** Retries within a second or two and stats every second, so tests finish quickly. */
+    /** Retries within a second or two, so tests finish quickly. */
     static final MqttPublisher.Tuning FAST = new MqttPublisher.Tuning(
-            new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2), 0.25), Duration.ofSeconds(1), 64,
+            new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2), 0.25), 64,
             Duration.ofMillis(200));
 
     static final Instant T0 = Instant.parse("2026-05-01T12:00:00.250Z");

@@ -3,8 +3,8 @@ package dev.logowatch.publish;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.logowatch.config.MqttConfig;
+import dev.logowatch.status.MqttStatus;
 import dev.logowatch.track.Appearance;
-import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,14 +35,12 @@ class MqttPublisherIntegrationTest {
     @TempDir
     Path dir;
 
-    final List<StatusBoard.MqttStatus> statuses = new CopyOnWriteArrayList<>();
+    final List<MqttStatus> statuses = new CopyOnWriteArrayList<>();
 
-    Supplier<ObjectNode> stats() {
-        return () -> {
-            ObjectNode node = Payloads.JSON.createObjectNode();
-            node.putObject("streams").putObject("cam1").put("fps", 3.9);
-            return node;
-        };
+    static ObjectNode stats() {
+        ObjectNode node = Payloads.JSON.createObjectNode();
+        node.putObject("streams").putObject("cam1").put("fps", 3.9);
+        return node;
     }
 
     @Test
@@ -51,7 +48,7 @@ class MqttPublisherIntegrationTest {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"), "");
              Subscriber sub = Subscriber.start(broker.port(), "dev1/#")) {
             MqttConfig config = Fixtures.config(URI.create("tcp://127.0.0.1:" + broker.port()), dir.resolve("buf"), "dev1");
-            MqttPublisher publisher = MqttPublisher.start(config, "dev1", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher publisher = MqttPublisher.start(config, "dev1", statuses::add, Fixtures.FAST);
             try {
                 // QoS 0 detections are only sent while connected.
                 await("the publisher connects").atMost(WAIT).pollInterval(POLL)
@@ -66,6 +63,7 @@ class MqttPublisherIntegrationTest {
                 verdict.put("event_id", "app-3").put("brand", "acme").put("verdict", "yes").put("confidence", 0.9)
                         .put("cues", "red wordmark").put("model", "qwen2-vl").put("latency_ms", 850);
                 publisher.verification(verdict);
+                publisher.stats(stats(), java.time.Instant.now());
 
                 assertThat(sub.await(WAIT, m -> has(m, "dev1/verifications") && has(m, "dev1/stats")))
                         .as("messages received: %s", sub.messages()).isTrue();
@@ -167,7 +165,7 @@ class MqttPublisherIntegrationTest {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"), persistence);
              Subscriber sub = Subscriber.start(broker.port(), "dev3/events", "-c", "-i", "dev3-analyst")) {
             MqttConfig config = Fixtures.config(URI.create("tcp://127.0.0.1:" + broker.port()), dir.resolve("buf"), "dev3");
-            MqttPublisher publisher = MqttPublisher.start(config, "dev3", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher publisher = MqttPublisher.start(config, "dev3", statuses::add, Fixtures.FAST);
             AtomicInteger sent = new AtomicInteger();
             List<Long> callNanos = new ArrayList<>();
             try {
@@ -234,7 +232,7 @@ class MqttPublisherIntegrationTest {
         try (Mosquitto broker = Mosquitto.start(dir.resolve("broker"), persistence);
              Subscriber sub = Subscriber.start(broker.port(), "dev4/events", "-c", "-i", "dev4-analyst")) {
             MqttConfig config = Fixtures.config(URI.create("tcp://127.0.0.1:" + broker.port()), dir.resolve("buf"), "dev4");
-            MqttPublisher first = MqttPublisher.start(config, "dev4", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher first = MqttPublisher.start(config, "dev4", statuses::add, Fixtures.FAST);
             try {
                 first.event(Fixtures.event(0, Appearance.EventType.NEW));
                 assertThat(sub.await(WAIT, m -> m.size() == 1)).isTrue();
@@ -247,7 +245,7 @@ class MqttPublisherIntegrationTest {
             }
             assertThat(statuses.get(statuses.size() - 1).queued()).isEqualTo(50);
 
-            MqttPublisher second = MqttPublisher.start(config, "dev4", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher second = MqttPublisher.start(config, "dev4", statuses::add, Fixtures.FAST);
             try {
                 second.event(Fixtures.event(51, Appearance.EventType.END));
                 broker.start();
@@ -276,7 +274,7 @@ class MqttPublisherIntegrationTest {
              Subscriber sub = Subscriber.start(broker.port(), "dev7/events", "-c", "-i", "dev7-analyst")) {
             Thread.sleep(1500); // one autosave with the subscriber's session in it
             MqttConfig config = Fixtures.config(URI.create("tcp://127.0.0.1:" + broker.port()), buffer, "dev7");
-            MqttPublisher first = MqttPublisher.start(config, "dev7", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher first = MqttPublisher.start(config, "dev7", statuses::add, Fixtures.FAST);
             int killedAfter = -1;
             try {
                 await("the publisher connects").atMost(WAIT).pollInterval(POLL)
@@ -313,7 +311,7 @@ class MqttPublisherIntegrationTest {
                     total - received.size() + MqttPublisher.WINDOW);
 
             broker.start();
-            MqttPublisher second = MqttPublisher.start(config, "dev7", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher second = MqttPublisher.start(config, "dev7", statuses::add, Fixtures.FAST);
             try {
                 assertThat(sub.await(Duration.ofSeconds(30), m -> distinctIds(m).size() >= total))
                         .as("received %d of %d", distinctIds(sub.messages()).size(), total).isTrue();
@@ -334,7 +332,7 @@ class MqttPublisherIntegrationTest {
     void theEmbeddedBrokerServesMosquittoSub() throws Exception {
         int port = Mosquitto.freePort();
         MqttPublisher publisher = MqttPublisher.start(Fixtures.embedded(port, dir.resolve("buf"), "dev5"), "dev5",
-                statuses::add, stats(), Fixtures.FAST);
+                statuses::add, Fixtures.FAST);
         try {
             await("the publisher connects").atMost(WAIT).pollInterval(POLL)
                     .until(() -> statuses.stream().anyMatch(s -> s.state().equals("connected")));
@@ -363,7 +361,7 @@ class MqttPublisherIntegrationTest {
             // A broker that is down: every change waits in the publisher.
             broker.stop();
             MqttPublisher publisher = MqttPublisher.start(Fixtures.config(URI.create("tcp://127.0.0.1:" + broker.port()), dir.resolve("buf"), "dev8"),
-                    "dev8", statuses::add, stats(), Fixtures.FAST);
+                    "dev8", statuses::add, Fixtures.FAST);
             try {
                 int maxQueued = 0;
                 for (int i = 0; i < 200_000; i++) {
@@ -389,7 +387,7 @@ class MqttPublisherIntegrationTest {
         try (Mosquitto other = Mosquitto.start(dir.resolve("other"), "");
              Subscriber sub = Subscriber.start(other.port(), "#")) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> MqttPublisher.start(
-                            Fixtures.embedded(other.port(), dir.resolve("buf"), "dev7"), "dev7", statuses::add, stats(),
+                            Fixtures.embedded(other.port(), dir.resolve("buf"), "dev7"), "dev7", statuses::add,
                             Fixtures.FAST))
                     .isInstanceOf(PublishException.class)
                     .hasMessageContaining("127.0.0.1:" + other.port() + " is already in use")
@@ -406,7 +404,7 @@ class MqttPublisherIntegrationTest {
              Subscriber sub = Subscriber.start(broker.port(), "homeassistant/sensor/#", "-t", "dev6/brands/#")) {
             MqttConfig config = Fixtures.withHomeAssistant(Fixtures.config(
                     URI.create("tcp://127.0.0.1:" + broker.port()), dir.resolve("buf"), "dev6"));
-            MqttPublisher publisher = MqttPublisher.start(config, "dev6", statuses::add, stats(), Fixtures.FAST);
+            MqttPublisher publisher = MqttPublisher.start(config, "dev6", statuses::add, Fixtures.FAST);
             try {
                 publisher.event(Fixtures.event(10, Appearance.EventType.UPDATE)); // 1.0 s visible
                 publisher.event(Fixtures.event(20, Appearance.EventType.END));    // another appearance, 2.0 s

@@ -35,7 +35,7 @@ public final class PublishBenchmark {
                 if (s.state().equals("connected")) {
                     connected.countDown();
                 }
-            }, Payloads.JSON::createObjectNode, MqttPublisher.Tuning.DEFAULT);
+            }, MqttPublisher.Tuning.DEFAULT);
             connected.await(10, TimeUnit.SECONDS);
             try {
                 run(publisher, broker.port(), "events", burst, 0);

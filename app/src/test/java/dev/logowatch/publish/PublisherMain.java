@@ -21,7 +21,7 @@ public final class PublisherMain {
                     if (s.state().equals("connected")) {
                         connected.countDown();
                     }
-                }, () -> Payloads.JSON.createObjectNode(), Fixtures.FAST);
+                }, Fixtures.FAST);
         if (!connected.await(20, java.util.concurrent.TimeUnit.SECONDS)) {
             System.out.println("NOT CONNECTED");
             System.exit(2);

@@ -2,8 +2,8 @@ package dev.logowatch.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.logowatch.config.MqttConfig;
+import dev.logowatch.status.MqttStatus;
 import dev.logowatch.track.Appearance;
-import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,7 @@ class TlsAndAuthIntegrationTest {
     @TempDir
     Path dir;
 
-    final List<StatusBoard.MqttStatus> statuses = new CopyOnWriteArrayList<>();
+    final List<MqttStatus> statuses = new CopyOnWriteArrayList<>();
 
     @Test
     void publishesOverTlsWithAClientCertificate() throws Exception {
@@ -50,7 +50,7 @@ class TlsAndAuthIntegrationTest {
                     new MqttConfig.Tls(Optional.of(pki.resolve("ca.pem")), Optional.of(pki.resolve("client.pem")),
                             Optional.of(pki.resolve("client.key"))));
             MqttPublisher publisher = MqttPublisher.start(config, "tls1", statuses::add,
-                    Payloads.JSON::createObjectNode, Fixtures.FAST);
+                    Fixtures.FAST);
             try {
                 publisher.event(Fixtures.event(1, Appearance.EventType.NEW));
                 assertThat(sub.await(Duration.ofSeconds(15), m -> m.stream().anyMatch(x -> x.topic().equals("tls1/events"))))
@@ -76,7 +76,7 @@ class TlsAndAuthIntegrationTest {
                     Fixtures.config(URI.create("ssl://127.0.0.1:" + broker.port()), dir.resolve("buf"), "tls2"),
                     new MqttConfig.Tls(Optional.of(other.resolve("ca.pem")), Optional.empty(), Optional.empty()));
             MqttPublisher publisher = MqttPublisher.start(config, "tls2", statuses::add,
-                    Payloads.JSON::createObjectNode, Fixtures.FAST);
+                    Fixtures.FAST);
             try {
                 await("the connection fails and is retried").atMost(WAIT).pollInterval(POLL)
                         .until(() -> publisher.counters().connectFailures() >= 2);
@@ -98,17 +98,17 @@ class TlsAndAuthIntegrationTest {
             URI uri = URI.create("tcp://127.0.0.1:" + broker.port());
             MqttConfig wrong = Fixtures.withAuth(Fixtures.config(uri, dir.resolve("buf"), "auth1"), "device7", "wrong");
             MqttPublisher publisher = MqttPublisher.start(wrong, "auth1", statuses::add,
-                    Payloads.JSON::createObjectNode, Fixtures.FAST);
+                    Fixtures.FAST);
             try {
                 for (int i = 0; i < 5; i++) {
                     publisher.event(Fixtures.event(i, Appearance.EventType.UPDATE));
                 }
                 await("keeps retrying").atMost(WAIT).pollInterval(POLL)
                         .until(publisher::counters, counters -> counters.connectFailures() >= 3);
-                StatusBoard.MqttStatus last = statuses.get(statuses.size() - 1);
+                MqttStatus last = statuses.get(statuses.size() - 1);
                 assertThat(last.error()).hasValue("broker " + uri + " refused the connection: not authorized"
                         + " (check mqtt.username and mqtt.password-file)");
-                assertThat(statuses).extracting(StatusBoard.MqttStatus::state).contains("connecting", "disconnected")
+                assertThat(statuses).extracting(MqttStatus::state).contains("connecting", "disconnected")
                         .doesNotContain("connected");
                 assertThat(last.queued()).as("events wait on disk").isEqualTo(5);
             } finally {
@@ -120,7 +120,7 @@ class TlsAndAuthIntegrationTest {
                 MqttConfig right = Fixtures.withAuth(Fixtures.config(uri, dir.resolve("buf"), "auth1"), "device7",
                         "right-secret");
                 MqttPublisher again = MqttPublisher.start(right, "auth1", statuses::add,
-                        Payloads.JSON::createObjectNode, Fixtures.FAST);
+                        Fixtures.FAST);
                 try {
                     assertThat(sub.await(Duration.ofSeconds(15), m -> m.size() == 5)).as("got %s", sub.messages()).isTrue();
                 } finally {

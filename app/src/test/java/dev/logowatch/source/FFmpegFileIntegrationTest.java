@@ -4,10 +4,10 @@ import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.StreamConfig.Decoder;
 import dev.logowatch.config.StreamConfig.RtspTransport;
 import dev.logowatch.retry.Backoff;
-import dev.logowatch.web.DeviceMeters;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.StreamHealth.State;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
-import dev.logowatch.web.StreamStatus.State;
 import io.helidon.metrics.api.Timer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +39,7 @@ class FFmpegFileIntegrationTest {
     static Path dir;
     private static Path clip;
 
-    private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "file");
+    private final StreamHealth status = StatusBoard.create("dev", "test").stream("cam", "Cam", "file");
     private final LatestFrame latest = new LatestFrame(status);
     private final AtomicInteger opens = new AtomicInteger();
     private StreamReader reader;
@@ -86,7 +86,7 @@ class FFmpegFileIntegrationTest {
 
     @Test
     void decodesAFileAtTheSampledRateInRealTime() throws Exception {
-        DeviceMeters meters = DeviceMeters.create(StatusBoard.create("dev", "test"));
+        DeviceMeters meters = StatusBoard.create("dev", "test").meters();
         long timedBefore = decodeCount(meters);
         long start = System.nanoTime();
         start(clip, 5, false, meters);

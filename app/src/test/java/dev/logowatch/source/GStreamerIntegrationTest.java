@@ -4,9 +4,9 @@ import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.StreamConfig.Decoder;
 import dev.logowatch.config.StreamConfig.RtspTransport;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.StreamHealth.State;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
-import dev.logowatch.web.StreamStatus.State;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,7 @@ class GStreamerIntegrationTest {
     @TempDir
     Path dir;
 
-    private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "gst");
+    private final StreamHealth status = StatusBoard.create("dev", "test").stream("cam", "Cam", "gst");
     private final LatestFrame latest = new LatestFrame(status);
     private StreamReader reader;
 

@@ -5,16 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.pipeline.Appliance;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.StreamHealth.State;
 import dev.logowatch.testing.CapturedLog;
-import dev.logowatch.web.StreamStatus.State;
-import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -37,6 +36,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -170,7 +170,7 @@ class HostileVideoIntegrationTest {
             }
 
             for (String id : BROKEN) {
-                StreamStatus.View v = stream(running, id).view();
+                StreamHealth.View v = stream(running, id).view();
                 assertThat(v.state()).as(id).isEqualTo("reconnecting");
                 assertThat(v.lastError()).as(id + " says why").isPresent();
                 assertThat(v.lastError().orElseThrow()).as(id).doesNotContain("Exception").doesNotContain("\n");
@@ -195,8 +195,8 @@ class HostileVideoIntegrationTest {
             garbageHttp.serve(Files.readAllBytes(goodTs));
             await("repaired inputs play").atMost(MAX).pollInterval(POLL).dontCatchUncaughtExceptions()
                     .untilAsserted(() -> {
-                        StreamStatus zero = stream(running, "zero");
-                        StreamStatus http = stream(running, "garbage-http");
+                        StreamHealth zero = stream(running, "zero");
+                        StreamHealth http = stream(running, "garbage-http");
                         assertThat(zero.view().framesProcessed() > 0 && zero.reconnectCount() >= 1
                                 && http.view().framesProcessed() > 0 && http.reconnectCount() >= 1)
                                 .as(() -> views(running)).isTrue();
@@ -224,13 +224,13 @@ class HostileVideoIntegrationTest {
                 .until(HostileVideoIntegrationTest::leftoverThreads, List::isEmpty);
     }
 
-    private static StreamStatus stream(Appliance appliance, String id) {
+    private static StreamHealth stream(Appliance appliance, String id) {
         return appliance.board().stream(id).orElseThrow();
     }
 
     private static void recordSizes(Appliance appliance, Map<String, Set<String>> sizes) {
-        for (StreamStatus s : appliance.board().streams()) {
-            s.snapshot().ifPresent(snap -> sizes.computeIfAbsent(s.id(), k -> ConcurrentHashMap.newKeySet())
+        for (StreamHealth s : appliance.board().streams()) {
+            appliance.board().snapshot(s.id()).ifPresent(snap -> sizes.computeIfAbsent(s.id(), k -> ConcurrentHashMap.newKeySet())
                     .add(snap.frame().width() + "x" + snap.frame().height()));
         }
     }

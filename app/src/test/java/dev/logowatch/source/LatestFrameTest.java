@@ -1,7 +1,7 @@
 package dev.logowatch.source;
 
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LatestFrameTest {
-    private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp://cam/");
+    private final StreamHealth status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp://cam/");
     private final LatestFrame latest = new LatestFrame(status);
 
     private static Frame frame(long sequence) {

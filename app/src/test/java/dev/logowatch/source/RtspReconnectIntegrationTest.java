@@ -4,9 +4,9 @@ import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.StreamConfig.Decoder;
 import dev.logowatch.config.StreamConfig.RtspTransport;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.StreamHealth.State;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus;
-import dev.logowatch.web.StreamStatus.State;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class RtspReconnectIntegrationTest {
     static Path dir;
     private static Path server;
 
-    private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp");
+    private final StreamHealth status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp");
     private final LatestFrame latest = new LatestFrame(status);
 
     @BeforeAll

@@ -1,13 +1,13 @@
 package dev.logowatch.source;
 
+import dev.logowatch.config.StreamConfig;
 import dev.logowatch.config.StreamConfig.Decoder;
 import dev.logowatch.config.StreamConfig.RtspTransport;
-import dev.logowatch.config.StreamConfig;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.status.StreamHealth;
+import dev.logowatch.status.StreamHealth.State;
 import dev.logowatch.testing.CapturedLog;
 import dev.logowatch.web.StatusBoard;
-import dev.logowatch.web.StreamStatus.State;
-import dev.logowatch.web.StreamStatus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class StreamReaderTest {
     private static final Duration POLL = Duration.ofMillis(20);
     private static final String CAMERA = "rtsp://admin:hunter2@cam.local/live";
 
-    private final StreamStatus status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp://cam.local/");
+    private final StreamHealth status = StatusBoard.create("dev", "test").stream("cam", "Cam", "rtsp://cam.local/");
     private final LatestFrame latest = new LatestFrame(status);
     private CapturedLog logged;
     private StreamReader reader;

@@ -36,6 +36,16 @@ public final class LogoScene {
     }
 
     /** A grid proposer and matching settings under which the scene is recognised. */
+    /** The embedded broker and the page on free loopback ports: a test service reaches nothing else. */
+    public static final String LOOPBACK = """
+            mqtt:
+              broker: embedded
+              embedded-port: 0
+            web:
+              host: 127.0.0.1
+              port: 0
+            """;
+
     public static final String SETTINGS = """
             models:
               embedder: model

@@ -1,6 +1,6 @@
 package dev.logowatch.testing;
 
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -3,7 +3,7 @@ package dev.logowatch.track;
 import dev.logowatch.catalog.VerifyPolicy;
 import dev.logowatch.config.TrackingConfig;
 import dev.logowatch.config.VerifyConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.match.Match;
 import org.junit.jupiter.api.Test;
 

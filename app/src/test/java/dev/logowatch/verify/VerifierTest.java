@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.logowatch.config.Secret;
 import dev.logowatch.config.VerifyConfig;
 import dev.logowatch.retry.Backoff;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.DeviceMeters.VerifierOutcome;
+import dev.logowatch.status.VerifierStatus;
 import dev.logowatch.track.Verification;
 import dev.logowatch.verify.ChatServer.Request;
 import dev.logowatch.verify.Verifier.SkipReason;
 import dev.logowatch.verify.Verifier.Tuning;
-import dev.logowatch.web.DeviceMeters;
-import dev.logowatch.web.DeviceMeters.VerifierOutcome;
 import dev.logowatch.web.StatusBoard;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Tag;
@@ -20,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -46,6 +46,7 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -104,7 +105,7 @@ class VerifierTest {
     @Test
     void aConfidentYesConfirmsAndTheRequestHasTheDocumentedShape() throws Exception {
         server = ChatServer.start(ChatServer.replying(YES));
-        DeviceMeters meters = DeviceMeters.create(StatusBoard.create("dev", "test"));
+        DeviceMeters meters = StatusBoard.create("dev", "test").meters();
         double yesBefore = count(meters, "yes");
         verifier = new Verifier(config(server.base(), Duration.ofSeconds(5), 2, 30), meters, Tuning.DEFAULT,
                 System::nanoTime);
@@ -156,7 +157,7 @@ class VerifierTest {
         assertThat(schema.path("properties").path("verdict").path("enum").toString()).isEqualTo("[\"yes\",\"no\"]");
         assertThat(schema.path("required").toString()).contains("verdict", "confidence", "visual_cues");
 
-        StatusBoard.VerifierStatus status = verifier.status();
+        VerifierStatus status = verifier.status();
         assertThat(status.state()).isEqualTo("ready");
         assertThat(status.outcomes()).containsEntry("yes", 1L).containsEntry("skipped", 0L);
         assertThat(status.latencyMs()).isGreaterThanOrEqualTo(0);

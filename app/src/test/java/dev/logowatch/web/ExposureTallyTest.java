@@ -1,6 +1,6 @@
 package dev.logowatch.web;
 
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.track.Appearance;
 import dev.logowatch.track.Verification;
 import org.junit.jupiter.api.Test;

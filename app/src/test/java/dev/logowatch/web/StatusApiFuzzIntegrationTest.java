@@ -1,7 +1,9 @@
 package dev.logowatch.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.web.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -65,12 +67,12 @@ class StatusApiFuzzIntegrationTest {
     @Test
     void randomRequestsNeverGetA5xxOrAStackTrace() throws Exception {
         board = StatusBoard.create("fuzz-dev", "1.0");
-        DeviceMeters meters = DeviceMeters.create(board);
-        StreamStatus east = board.stream("east", "East", "rtsp://127.0.0.1/s");
+        DeviceMeters meters = board.meters();
+        StreamHealth east = board.stream("east", "East", "rtsp://127.0.0.1/s");
         meters.stream(east);
         // Live, so readiness is up and its 503 cannot hide a real server error.
-        east.state(StreamStatus.State.LIVE);
-        east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 1, 64, 48),
+        east.state(StreamHealth.State.LIVE);
+        board.processed(new StatusBoard.Snapshot(WebFixtures.grayFrame("east", 1, 64, 48),
                 List.of(WebFixtures.detection("east", "nike", 1, new Box(4, 4, 40, 40)))));
         board.detection(WebFixtures.detection("east", "nike", 1, new Box(4, 4, 40, 40)));
         server = WebFixtures.serve(board, meters, TOKEN);

@@ -1,6 +1,8 @@
 package dev.logowatch.web;
 
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.web.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,11 +34,11 @@ class StatusApiHeadRequestsTest {
 
     private int start(boolean withToken) {
         board = StatusBoard.create("venue-3", "1.0");
-        DeviceMeters meters = DeviceMeters.create(board);
-        StreamStatus east = board.stream("east", "East stand", "rtsp://127.0.0.1/s");
+        DeviceMeters meters = board.meters();
+        StreamHealth east = board.stream("east", "East stand", "rtsp://127.0.0.1/s");
         meters.stream(east);
-        east.state(StreamStatus.State.LIVE);
-        east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 4, 320, 240),
+        east.state(StreamHealth.State.LIVE);
+        board.processed(new StatusBoard.Snapshot(WebFixtures.grayFrame("east", 4, 320, 240),
                 List.of(WebFixtures.detection("east", "nike", 4, new Box(10, 10, 90, 70)))));
         board.detection(WebFixtures.detection("east", "nike", 4, new Box(10, 10, 90, 70)));
         server = WebFixtures.serve(board, meters, withToken ? TOKEN : null);
@@ -169,7 +171,7 @@ class StatusApiHeadRequestsTest {
         assertThat(Integer.parseInt(metrics.head().header("content-length").orElseThrow()))
                 .isCloseTo(metrics.get().body().length, org.assertj.core.data.Percentage.withPercentage(10));
 
-        board.stream("east").orElseThrow().state(StreamStatus.State.RECONNECTING);
+        board.stream("east").orElseThrow().state(StreamHealth.State.RECONNECTING);
         Pair down = headThenGet(port, "/observe/health/ready");
         assertLikeGet(down, "/observe/health/ready", 503);
     }

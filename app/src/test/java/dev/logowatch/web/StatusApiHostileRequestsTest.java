@@ -1,12 +1,13 @@
 package dev.logowatch.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.web.RawHttp.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import javax.imageio.ImageIO;
 
 import static dev.logowatch.web.RawHttp.assertJsonError;
 import static dev.logowatch.web.RawHttp.assertNoInternals;
@@ -36,7 +38,7 @@ class StatusApiHostileRequestsTest {
 
     private int start(boolean withToken) {
         board = StatusBoard.create("venue-9", "1.0");
-        DeviceMeters meters = DeviceMeters.create(board);
+        DeviceMeters meters = board.meters();
         meters.stream(board.stream("east", "East stand", "rtsp://cam:***@127.0.0.1/s"));
         server = WebFixtures.serve(board, meters, withToken ? TOKEN : null);
         return server.port();
@@ -274,14 +276,14 @@ class StatusApiHostileRequestsTest {
     @Test
     void snapshotsOfFourKAndOnePixelFramesAreServed() throws Exception {
         int port = start(false);
-        StreamStatus east = board.stream("east").orElseThrow();
+        StreamHealth east = board.stream("east").orElseThrow();
         // A box far larger than the 1x1 frame, and one wholly outside it: drawing must clip, not throw.
-        east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 1, 1, 1), List.of(
+        board.processed(new StatusBoard.Snapshot(WebFixtures.grayFrame("east", 1, 1, 1), List.of(
                 WebFixtures.detection("east", "nike", 1, new Box(-50, -50, 500, 500)),
                 WebFixtures.detection("east", "puma", 1, new Box(10, 10, 20, 20)))));
         assertJpeg(RawHttp.send(port, "GET", "/api/streams/east/snapshot.jpg"), 1, 1);
 
-        east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 2, 3840, 2160), List.of(
+        board.processed(new StatusBoard.Snapshot(WebFixtures.grayFrame("east", 2, 3840, 2160), List.of(
                 WebFixtures.detection("east", "nike", 2, new Box(3000, 1800, 3839, 2159)))));
         assertJpeg(RawHttp.send(port, "GET", "/api/streams/east/snapshot.jpg"), 3840, 2160);
     }

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.logowatch.config.Secret;
 import dev.logowatch.config.WebConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.MqttStatus;
+import dev.logowatch.status.StreamHealth;
 import dev.logowatch.track.Detection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -28,6 +30,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,8 +47,8 @@ class StatusApiTest {
 
     private void start(Optional<Secret> token, StatusBoard with) {
         board = with;
-        DeviceMeters meters = DeviceMeters.create(board);
-        StreamStatus east = board.stream("east", "East stand", "rtsp://cam:***@10.0.0.5/s");
+        DeviceMeters meters = board.meters();
+        StreamHealth east = board.stream("east", "East stand", "rtsp://cam:***@10.0.0.5/s");
         meters.stream(east);
         server = StatusServer.start(new WebConfig("127.0.0.1", 0, token), board, meters);
     }
@@ -114,10 +117,10 @@ class StatusApiTest {
     @Test
     void streamsListCountersAndLastError() throws Exception {
         start(Optional.empty());
-        StreamStatus east = board.stream("east").orElseThrow();
+        StreamHealth east = board.stream("east").orElseThrow();
         east.dropped(4);
         east.reconnected();
-        east.failed(StreamStatus.State.RECONNECTING, "connection refused");
+        east.failed(StreamHealth.State.RECONNECTING, "connection refused");
         JsonNode stream = JSON.readTree(get("/api/streams").body()).get(0);
         assertThat(stream.get("state").asText()).isEqualTo("reconnecting");
         assertThat(stream.get("dropped").asLong()).isEqualTo(4);
@@ -175,8 +178,8 @@ class StatusApiTest {
         assertThat(before.body()).contains("no processed frame yet");
 
         Detection d = WebFixtures.detection("east", "nike", 5, new Box(40, 60, 200, 160));
-        board.stream("east").orElseThrow().processed(
-                new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 5, 320, 240), List.of(d)));
+        board.processed(
+                new StatusBoard.Snapshot(WebFixtures.grayFrame("east", 5, 320, 240), List.of(d)));
         HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri("/api/streams/east/snapshot.jpg")).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(response.statusCode()).isEqualTo(200);
@@ -252,7 +255,7 @@ class StatusApiTest {
         HttpResponse<String> notReady = get("/observe/health");
         assertThat(notReady.statusCode()).isEqualTo(503);
         assertThat(notReady.body()).contains("\"stream.east\":\"connecting\"");
-        board.stream("east").orElseThrow().state(StreamStatus.State.LIVE);
+        board.stream("east").orElseThrow().state(StreamHealth.State.LIVE);
         assertThat(get("/observe/health").statusCode()).isEqualTo(200);
         assertThat(get("/observe/health/live").statusCode()).isEqualTo(200);
     }
@@ -260,10 +263,10 @@ class StatusApiTest {
     @Test
     void metricsExposeStreamCountersAsPrometheusText() throws Exception {
         start(Optional.empty());
-        StreamStatus east = board.stream("east").orElseThrow();
+        StreamHealth east = board.stream("east").orElseThrow();
         east.dropped(3);
         east.reconnected();
-        board.mqtt(new StatusBoard.MqttStatus("disconnected", "tcp://b:1883", 42, 0, Optional.empty()));
+        board.mqtt(new MqttStatus("disconnected", "tcp://b:1883", 42, 0, Optional.empty()));
         String text = get("/observe/metrics", "Accept", "text/plain").body();
         assertThat(text).containsPattern("logowatch_stream_dropped_total\\{[^}]*stream=\"east\"[^}]*} 3\\.0");
         assertThat(text).containsPattern("logowatch_stream_reconnects_total\\{[^}]*stream=\"east\"[^}]*} 1\\.0");

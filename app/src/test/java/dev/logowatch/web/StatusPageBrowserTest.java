@@ -2,7 +2,9 @@ package dev.logowatch.web;
 
 import dev.logowatch.config.Secret;
 import dev.logowatch.config.WebConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.status.StreamHealth;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -65,10 +67,10 @@ class StatusPageBrowserTest {
 
     private void startServer(Optional<Secret> token) {
         board = StatusBoard.create("arena-north", "0.9.1");
-        DeviceMeters meters = DeviceMeters.create(board);
-        StreamStatus east = board.stream("east", "East stand", "rtsp://10.0.0.5/s");
+        DeviceMeters meters = board.meters();
+        StreamHealth east = board.stream("east", "East stand", "rtsp://10.0.0.5/s");
         meters.stream(east);
-        east.state(StreamStatus.State.LIVE);
+        east.state(StreamHealth.State.LIVE);
         server = StatusServer.start(new WebConfig("127.0.0.1", 0, token), board, meters);
     }
 
@@ -110,8 +112,8 @@ class StatusPageBrowserTest {
     @Test
     void onAPhoneTheLiveSnapshotComesFirstAndNothingScrollsSideways() throws Exception {
         startServer(Optional.empty());
-        StreamStatus east = board.stream("east").orElseThrow();
-        east.processed(new StreamStatus.Snapshot(WebFixtures.grayFrame("east", 1, 1280, 720),
+        StreamHealth east = board.stream("east").orElseThrow();
+        board.processed(new StatusBoard.Snapshot(WebFixtures.grayFrame("east", 1, 1280, 720),
                 java.util.List.of(WebFixtures.detection("east", "heineken", 1, new Box(100, 100, 400, 300)))));
         appearanceEnded(appearance("east-2", "heineken", board.now().minusSeconds(90), 61));
         browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));

@@ -2,8 +2,9 @@ package dev.logowatch.web;
 
 import dev.logowatch.config.Secret;
 import dev.logowatch.config.WebConfig;
-import dev.logowatch.detect.Box;
+import dev.logowatch.engine.Box;
 import dev.logowatch.source.Frame;
+import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.track.Detection;
 import dev.logowatch.track.TrackState;
 import dev.logowatch.track.Verification;

@@ -1,4 +1,4 @@
-package dev.logowatch.detect;
+package dev.logowatch.engine;
 
 /**
  * An axis-aligned box in pixels of the frame, corners inclusive-exclusive:

@@ -1,4 +1,4 @@
-package dev.logowatch.web;
+package dev.logowatch.status;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -13,10 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * The device's meters, exported as Prometheus text on {@code /observe/metrics}. Stream and
- * MQTT figures are read from the {@link StatusBoard} when scraped, so there is one source of
+ * The device's meters, exported as Prometheus text on {@code /observe/metrics}. Stream, MQTT
+ * and readiness figures are read from their owners when scraped, so there is one source of
  * truth; stage timings and verifier outcomes are recorded here by the stages.
  */
 public final class DeviceMeters {
@@ -40,7 +42,7 @@ public final class DeviceMeters {
     private final Map<Stage, Timer> stages = new ConcurrentHashMap<>();
     private final Map<VerifierOutcome, Counter> outcomes = new ConcurrentHashMap<>();
 
-    public DeviceMeters(MeterRegistry registry, StatusBoard board) {
+    public DeviceMeters(MeterRegistry registry, Supplier<MqttStatus> mqtt, BooleanSupplier ready) {
         this.registry = registry;
         for (Stage stage : Stage.values()) {
             stages.put(stage, registry.getOrCreate(Timer.builder("logowatch.stage.duration")
@@ -52,17 +54,17 @@ public final class DeviceMeters {
                     .description("Remote verifier calls by outcome")
                     .tags(List.of(Tag.create("outcome", name(outcome))))));
         }
-        bind(Gauge.builder("logowatch.mqtt.queued", board, b -> b.mqtt().queued())
+        bind(Gauge.builder("logowatch.mqtt.queued", mqtt, m -> m.get().queued())
                 .description("Messages waiting for the broker"), List.of());
-        bind(FunctionalCounter.builder("logowatch.mqtt.dropped", board, b -> b.mqtt().dropped())
+        bind(FunctionalCounter.builder("logowatch.mqtt.dropped", mqtt, m -> m.get().dropped())
                 .description("Messages that will never reach the broker: buffer full, or QoS 0 while disconnected"), List.of());
-        bind(Gauge.builder("logowatch.ready", board, b -> b.ready() ? 1 : 0)
+        bind(Gauge.builder("logowatch.ready", ready, r -> r.getAsBoolean() ? 1 : 0)
                 .description("1 when models are loaded and every stream is live"), List.of());
     }
 
     /** Meters in the process-wide registry, which Helidon's {@code /observe/metrics} endpoint exports. */
-    public static DeviceMeters create(StatusBoard board) {
-        return new DeviceMeters(Metrics.globalRegistry(), board);
+    public static DeviceMeters create(Supplier<MqttStatus> mqtt, BooleanSupplier ready) {
+        return new DeviceMeters(Metrics.globalRegistry(), mqtt, ready);
     }
 
     public MeterRegistry registry() {
@@ -70,17 +72,17 @@ public final class DeviceMeters {
     }
 
     /** Exposes a stream's figures; call once when the stream is registered. */
-    public void stream(StreamStatus stream) {
+    public void stream(StreamHealth stream) {
         List<Tag> tags = List.of(Tag.create("stream", stream.id()));
-        bind(Gauge.builder("logowatch.stream.input.fps", stream, StreamStatus::inputFps)
+        bind(Gauge.builder("logowatch.stream.input.fps", stream, StreamHealth::inputFps)
                 .description("Frames per second arriving from the stream"), tags);
-        bind(Gauge.builder("logowatch.stream.processed.fps", stream, StreamStatus::processedFps)
+        bind(Gauge.builder("logowatch.stream.processed.fps", stream, StreamHealth::processedFps)
                 .description("Frames per second recognised"), tags);
-        bind(FunctionalCounter.builder("logowatch.stream.dropped", stream, StreamStatus::droppedCount)
+        bind(FunctionalCounter.builder("logowatch.stream.dropped", stream, StreamHealth::droppedCount)
                 .description("Frames skipped because the pipeline was busy"), tags);
-        bind(FunctionalCounter.builder("logowatch.stream.reconnects", stream, StreamStatus::reconnectCount)
+        bind(FunctionalCounter.builder("logowatch.stream.reconnects", stream, StreamHealth::reconnectCount)
                 .description("Times the stream was reopened after a failure"), tags);
-        bind(Gauge.builder("logowatch.stream.live", stream, s -> s.state() == StreamStatus.State.LIVE ? 1 : 0)
+        bind(Gauge.builder("logowatch.stream.live", stream, s -> s.state() == StreamHealth.State.LIVE ? 1 : 0)
                 .description("1 while the stream delivers frames"), tags);
     }
 

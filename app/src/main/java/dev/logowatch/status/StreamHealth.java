@@ -1,7 +1,4 @@
-package dev.logowatch.web;
-
-import dev.logowatch.source.Frame;
-import dev.logowatch.track.Detection;
+package dev.logowatch.status;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -14,10 +11,12 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * What the page shows of one stream, updated by its worker from one thread and read by
- * web requests from others; counters are atomics, the rest single volatile references.
+ * The health of one stream: state, rates, counters and the charts' history. Written by the
+ * stream's reader and worker, read by the status page and the metrics; counters are atomics,
+ * the rest single volatile references. It knows no pipeline record, so every stage can write
+ * into it and none depends on the web layer.
  */
-public final class StreamStatus {
+public final class StreamHealth {
     /** The states a stream moves through; {@code STOPPED} is final until restart. */
     public enum State {
         CONNECTING, LIVE, RECONNECTING, STOPPED;
@@ -25,10 +24,6 @@ public final class StreamStatus {
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
-    }
-
-    /** The latest processed frame and what was found in it, for the snapshot image. */
-    public record Snapshot(Frame frame, List<Detection> detections) {
     }
 
     /**
@@ -62,7 +57,7 @@ public final class StreamStatus {
     private final AtomicLong reconnects = new AtomicLong();
     private volatile State state = State.CONNECTING;
     private volatile String lastError;
-    private volatile Snapshot snapshot;
+    private volatile Instant lastFrame;
     private volatile Consumer<State> stateListener = s -> { };
     private final AtomicLong workerRestarts = new AtomicLong();
     private volatile boolean workerDown;
@@ -72,7 +67,7 @@ public final class StreamStatus {
     private long sampleFrames;
     private double sampleLatencyMs;
 
-    StreamStatus(String id, String name, String redactedUrl, LongSupplier nanoClock, Clock clock) {
+    public StreamHealth(String id, String name, String redactedUrl, LongSupplier nanoClock, Clock clock) {
         this.clock = clock;
         this.id = id;
         this.name = name;
@@ -113,12 +108,13 @@ public final class StreamStatus {
         input.mark();
     }
 
-    public void processed(Snapshot latest) {
+    /** A frame captured at {@code captured} has been through the whole pipeline. */
+    public void processed(Instant captured) {
         framesProcessed.incrementAndGet();
         processed.mark();
-        this.snapshot = latest;
+        this.lastFrame = captured;
         Instant now = clock.instant();
-        double latencyMs = Math.max(0, Duration.between(latest.frame().timestamp(), now).toNanos() / 1e6);
+        double latencyMs = Math.max(0, Duration.between(captured, now).toNanos() / 1e6);
         synchronized (history) {
             if (sampleStart == null) {
                 sampleStart = now;
@@ -196,15 +192,10 @@ public final class StreamStatus {
         return processed.perSecond();
     }
 
-    public Optional<Snapshot> snapshot() {
-        return Optional.ofNullable(snapshot);
-    }
-
     public View view() {
-        Snapshot s = snapshot;
         return new View(id, name, url, shownState(), round(input.perSecond()), round(processed.perSecond()),
                 framesIn.get(), framesProcessed.get(), dropped.get(), reconnects.get(), workerRestarts.get(),
-                Optional.ofNullable(lastError), s == null ? Optional.empty() : Optional.of(s.frame().timestamp()),
+                Optional.ofNullable(lastError), Optional.ofNullable(lastFrame),
                 history());
     }
 

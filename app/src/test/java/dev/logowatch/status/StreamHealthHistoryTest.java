@@ -1,9 +1,7 @@
-package dev.logowatch.web;
+package dev.logowatch.status;
 
-import dev.logowatch.source.Frame;
 import org.junit.jupiter.api.Test;
 
-import java.awt.image.BufferedImage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 /** The points of the page's fps and latency charts. */
-class StreamStatusHistoryTest {
+class StreamHealthHistoryTest {
     /** A wall clock the test moves. */
     private static final class Manual extends Clock {
         Instant now = Instant.parse("2026-12-06T12:00:00Z");
@@ -38,17 +36,16 @@ class StreamStatusHistoryTest {
     @Test
     void eachTenSecondsOfProcessedFramesBecomeOnePointOfFpsAndMeanLatency() {
         Manual clock = new Manual();
-        StreamStatus stream = new StreamStatus("east", "East", "rtsp://cam/s", System::nanoTime, clock);
-        BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_3BYTE_BGR);
+        StreamHealth stream = new StreamHealth("east", "East", "rtsp://cam/s", System::nanoTime, clock);
         // 4 frames a second for 25 s; each finished 50 ms (first 10 s) or 150 ms after its capture.
         for (int i = 0; i <= 100; i++) {
             Instant captured = clock.now;
             clock.now = captured.plusMillis(i <= 40 ? 50 : 150);
-            stream.processed(new StreamStatus.Snapshot(new Frame("east", captured, i, image), List.of()));
+            stream.processed(captured);
             clock.now = captured.plusMillis(250);
         }
 
-        List<StreamStatus.Sample> history = stream.history();
+        List<StreamHealth.Sample> history = stream.history();
         assertThat(history).hasSize(2);
         assertThat(history.get(0).fps()).isCloseTo(4.1, within(0.2));
         assertThat(history.get(0).latencyMs()).isCloseTo(50, within(1.0));
@@ -60,12 +57,11 @@ class StreamStatusHistoryTest {
     @Test
     void theChartsKeepTenMinutes() {
         Manual clock = new Manual();
-        StreamStatus stream = new StreamStatus("east", "East", "rtsp://cam/s", System::nanoTime, clock);
-        BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_3BYTE_BGR);
+        StreamHealth stream = new StreamHealth("east", "East", "rtsp://cam/s", System::nanoTime, clock);
         for (int i = 0; i < 2 * 60 * 20; i++) {
-            stream.processed(new StreamStatus.Snapshot(new Frame("east", clock.now, i, image), List.of()));
+            stream.processed(clock.now);
             clock.now = clock.now.plusMillis(500);
         }
-        assertThat(stream.history()).hasSize(StreamStatus.SAMPLES);
+        assertThat(stream.history()).hasSize(StreamHealth.SAMPLES);
     }
 }
