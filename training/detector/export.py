@@ -31,6 +31,15 @@ LICENSE = ("BSD-3-Clause. Weights derived from torchvision's ImageNet weights fo
            "footage and photos (Apache-2.0 AND BSD-3-Clause).")
 
 
+def trained_on(frames: dict) -> str:
+    if "sets" in frames:
+        return " and ".join(trained_on(f) for f in frames["sets"])
+    if "simple_icons" in frames:
+        return f"{frames['count']} synthetic frames of simple-icons {frames['simple_icons']} training-split brands"
+    return (f"{frames['count']} real photos of {frames.get('source')} @ {frames.get('commit')}, groups "
+            f"{', '.join(frames.get('train_groups', []))} (realdata/detector_frames.py)")
+
+
 def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
     frames = summary["frames"]
     return {
@@ -42,8 +51,7 @@ def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
         "trained_from": (f"{summary['init']}; the ImageNet copy was saved by a third party (see "
                          f"../shared/models/README.md). Trained {summary['steps']} steps "
                          f"({summary['train_minutes']} min on 2 CPU cores, seed {summary['settings']['seed']}) "
-                         f"as a one-class CenterNet on {frames['count']} synthetic frames of simple-icons "
-                         f"{frames['simple_icons']} training-split brands; the top {TOP_K} heatmap peaks are "
+                         f"as a one-class CenterNet on {trained_on(frames)}; the top {TOP_K} heatmap peaks are "
                          "emitted as DETR queries inside the graph; see MODEL_CARD.md."),
     }
 

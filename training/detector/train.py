@@ -65,6 +65,21 @@ class Frames:
         return out, b
 
 
+class FrameSets:
+    """Several frame folders trained on as one (synthetic renders beside real photos): training
+    frames are drawn uniformly from all of them; each keeps its own validation frames."""
+
+    def __init__(self, sets: list[Frames], names: list[str]):
+        self.sets, self.names = sets, names
+        self.starts = np.cumsum([0] + [f.train_count for f in sets])
+        self.train_count = int(self.starts[-1])
+        self.info = {"count": sum(f.count for f in sets), "sets": [dict(f.info, folder=n) for f, n in zip(sets, names)]}
+
+    def letterboxed(self, i: int):
+        k = int(np.searchsorted(self.starts, i, side="right")) - 1
+        return self.sets[k].letterboxed(i - int(self.starts[k]))
+
+
 def targets(boxes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """CenterNet targets on a size/STRIDE square grid: heatmap [g, g], and per box its centre
     cell index, log size in cells and offset in the cell."""
@@ -194,9 +209,20 @@ def validate(model, frames: Frames, min_score: float = 0.3) -> dict:
             "boxes_per_frame": round(preds / (frames.count - frames.train_count), 2), "min_score": min_score}
 
 
+def described(info: dict) -> dict:
+    """What a frame folder (or several) was made from, for the summary and the model card."""
+    if "sets" in info:
+        return {"count": info["count"], "sets": [described(i) for i in info["sets"]]}
+    # Synthetic renders and real photo sets (realdata/detector_frames.py) describe themselves differently.
+    return {k: info[k] for k in ("count", "size", "rendered_at", "seed", "brands_per_chunk", "simple_icons",
+                                 "backgrounds", "source", "commit", "train_groups", "dev_groups", "folder")
+            if k in info}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--frames", type=Path, required=True, help="folder written by prerender.py")
+    ap.add_argument("--frames", type=Path, nargs="+", required=True,
+                    help="folder written by prerender.py (or realdata/detector_frames.py); several are mixed")
     ap.add_argument("--out", type=Path, required=True, help="run folder: checkpoint, log, final weights")
     ap.add_argument("--steps", type=int, default=2500)
     ap.add_argument("--batch", type=int, default=16, help="crops per step")
@@ -218,7 +244,8 @@ def main(argv=None) -> int:
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     a.out.mkdir(parents=True, exist_ok=True)
-    frames = Frames(a.frames)
+    frames = Frames(a.frames[0]) if len(a.frames) == 1 else FrameSets([Frames(f) for f in a.frames],
+                                                                      [f"{f.parent.name}/{f.name}" for f in a.frames])
     model = LogoDetector()
     backbone = [p for p in model.backbone.parameters()]
     ids = {id(p) for p in backbone}
@@ -229,6 +256,7 @@ def main(argv=None) -> int:
     ckpt_file = a.out / "checkpoint.pt"
     log = open(a.out / "train.log", "a")
     settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}
+    settings["frames"] = str(a.frames[0]) if len(a.frames) == 1 else [str(f) for f in a.frames]
     if ckpt_file.exists():
         ckpt = torch.load(ckpt_file, map_location="cpu")
         fixed = ("frames", "out", "threads", "checkpoint_minutes", "validate_every", "stop_at")
@@ -243,7 +271,7 @@ def main(argv=None) -> int:
         init = load_imagenet(model)
         step, seconds, history = 0, 0.0, []
         print(f"train: {json.dumps(settings)}\ntrain: init {init}; {frames.train_count} training frames, "
-              f"{frames.count - frames.train_count} validation frames", file=log, flush=True)
+              f"{frames.info['count'] - frames.train_count} validation frames", file=log, flush=True)
     model.train()
     last_ckpt = time.monotonic()
     window_start, window_items, window_loss = time.monotonic(), 0, []
@@ -270,7 +298,11 @@ def main(argv=None) -> int:
             window_start, window_items, window_loss = time.monotonic(), 0, []
         if step % a.validate_every == 0 or step == a.steps:
             t1 = time.monotonic()
-            v = validate(model, frames)
+            if isinstance(frames, FrameSets):
+                per_set = {n: validate(model, f) for n, f in zip(frames.names, frames.sets)}
+                v = {**per_set[frames.names[0]], "sets": per_set}
+            else:
+                v = validate(model, frames)
             model.train()
             seconds += time.monotonic() - t1
             history.append({"step": step, **v})
@@ -283,8 +315,8 @@ def main(argv=None) -> int:
         print(f"train: stopped at step {step} of {a.steps} (--stop-at)", file=log, flush=True)
         return 0
     summary = {"steps": a.steps, "train_minutes": round(seconds / 60, 1), "init": init, "settings": settings,
-               "frames": {k: frames.info[k] for k in ("count", "size", "rendered_at", "seed", "brands_per_chunk",
-                                                       "simple_icons", "backgrounds")},
+               # Synthetic renders and real photo sets (realdata/detector_frames.py) describe themselves differently.
+               "frames": described(frames.info),
                "validation": history}
     save(a.out / "final.pt", {"model": model.state_dict(), "summary": summary})
     (a.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
