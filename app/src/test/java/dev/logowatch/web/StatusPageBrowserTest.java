@@ -134,6 +134,10 @@ class StatusPageBrowserTest {
         Object overflow = ((ChromeDriver) browser).executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
         assertThat(((Number) overflow).intValue()).as("page wider than the phone").isLessThanOrEqualTo(0);
+        Object streamsOverflow = ((ChromeDriver) browser).executeScript(
+                "const box = document.getElementById('streams').parentElement; return box.scrollWidth - box.clientWidth;");
+        assertThat(((Number) streamsOverflow).intValue()).as("streams table scrolls sideways on the phone")
+                .isLessThanOrEqualTo(0);
         assertThat(browser.findElement(By.cssSelector("#exposure tr[data-brand='heineken']")).getText())
                 .contains("1m 1s");
 
