@@ -10,13 +10,16 @@
 #   nohup training/train.sh > train.out 2>&1 &
 #
 # Usage: training/train.sh [--schedule short|long] [--steps N] [--seed N] [--out DIR] [--work DIR]
-#                          [--only embedder|detector] [--no-apt] [--no-setup]
+#                          [--only embedder|detector] [--real-repo DIR] [--no-apt] [--no-setup]
 #   --schedule short  the committed models: embedder 2000 steps of 160 crops (30-60 min on 2
 #                     shared cores), detector 2500 steps of 16 crops (40-80 min)
 #   --schedule long   embedder 6000 steps and twice the rendered frames per brand (about 3 h)
 #   --steps           embedder steps instead of the schedule's
 #   --out             models folder to write (default models/)
 #   --work            rendered data and run folders (default ~/.cache/logowatch)
+#   --real-repo       a git snapshot of jordane95/yologo-dataset: the detector also trains on
+#                     its real street photos (groups 1, 2, 4, 5; 3 and 6 held out), mixed with
+#                     2,400 synthetic frames, 3000 steps (the "mixed" row of docs/accuracy.md)
 # Needs ../shared/models/mobilenet_v3_small_imagenet_features.pt for the ImageNet start;
 # without it the backbones train from scratch (with a warning) and end up clearly worse.
 set -euo pipefail
@@ -30,6 +33,7 @@ seed=0
 out=$repo/models
 work=${LOGOWATCH_TRAINING_WORK:-$HOME/.cache/logowatch}
 only=
+real_repo=
 apt=1
 setup=1
 while [[ $# -gt 0 ]]; do
@@ -42,7 +46,8 @@ while [[ $# -gt 0 ]]; do
     --only) only=$2; shift 2 ;;
     --no-apt) apt=0; shift ;;
     --no-setup) setup=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --real-repo) real_repo=$2; shift 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "train.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +61,13 @@ case $only in
   *) echo "train.sh: --only must be embedder or detector, got $only" >&2; exit 2 ;;
 esac
 detector_steps=2500
+if [[ -n $real_repo ]]; then
+  git --git-dir "$real_repo" cat-file -e 0c7dd0c091ef301fe53e39df3ba3a787a28a8f82 2>/dev/null || {
+    echo "train.sh: --real-repo $real_repo is not a git snapshot of jordane95/yologo-dataset holding commit 0c7dd0c" >&2
+    exit 2
+  }
+  detector_steps=3000
+fi
 
 if [[ $setup -eq 1 ]]; then
   if [[ $apt -eq 1 ]]; then "$here/setup.sh"; else "$here/setup.sh" --no-apt; fi
@@ -85,15 +97,28 @@ if [[ $only != detector ]]; then
   "$python" "$here/embedder/export.py" --weights "$run/final.pt" --out "$out/logo-embedder"
 fi
 if [[ $only != embedder ]]; then
-  frames_dir=$work/detector/frames-seed$seed
-  run=$work/detector/run-s$detector_steps-seed$seed
   mkdir -p "$work/detector"
-  echo "train.sh: detector frames in $frames_dir, run in $run"
-  "$python" "$here/detector/prerender.py" --out "$frames_dir" --seed "$seed"
-  # One thread, as the committed model was trained: the thread count changes the rounding of
-  # PyTorch's reductions, so another count gives another (equally good) model.
-  "$python" "$here/detector/train.py" --frames "$frames_dir" --out "$run" --steps "$detector_steps" --seed "$seed" \
-    --threads 1
+  if [[ -z $real_repo ]]; then
+    frames_dir=$work/detector/frames-seed$seed
+    run=$work/detector/run-s$detector_steps-seed$seed
+    echo "train.sh: detector frames in $frames_dir, run in $run"
+    "$python" "$here/detector/prerender.py" --out "$frames_dir" --seed "$seed"
+    # One thread, as the committed model was trained: the thread count changes the rounding of
+    # PyTorch's reductions, so another count gives another (equally good) model.
+    "$python" "$here/detector/train.py" --frames "$frames_dir" --out "$run" --steps "$detector_steps" \
+      --seed "$seed" --threads 1
+  else
+    frames_dir=$work/detector/frames-n2400-seed$seed
+    real=$work/real/yologo-proposals
+    run=$work/detector/run-mixed-s$detector_steps-seed$seed
+    echo "train.sh: detector frames in $frames_dir and $work/real/yologo-detector/frames, run in $run"
+    "$python" "$here/detector/prerender.py" --out "$frames_dir" --seed "$seed" --frames 2400
+    [[ -f $real/labels.jsonl ]] || "$python" "$here/realdata/yologo.py" --repo "$real_repo" --out "$real"
+    [[ -f $work/real/yologo-detector/frames/frames.json ]] ||
+      "$python" "$here/realdata/detector_frames.py" --set "$real" --out "$work/real/yologo-detector"
+    "$python" "$here/detector/train.py" --frames "$frames_dir" "$work/real/yologo-detector/frames" --out "$run" \
+      --steps "$detector_steps" --seed "$seed" --threads 2
+  fi
   tail -n 2 "$run/train.log"
   "$python" "$here/detector/export.py" --weights "$run/final.pt" --out "$out/logo-detector"
 fi
