@@ -1,5 +1,6 @@
 package dev.logowatch.cli;
 
+import dev.logowatch.testing.LogoScene;
 import org.awaitility.core.ConditionTimeoutException;
 import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.Tag;
@@ -86,13 +87,7 @@ class RunCommandProcessTest {
                 device:
                   id: d1
                   state-dir: state
-                mqtt:
-                  broker: embedded
-                  embedded-port: 0
-                web:
-                  host: 127.0.0.1
-                  port: 0
-                """);
+                """ + LogoScene.LOOPBACK);
         Process process = start(config);
         List<String> lines = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> output = collect(process, lines);
