@@ -149,7 +149,6 @@ public final class MqttPublisher implements AutoCloseable {
     }
 
     private final MqttConfig config;
-    private final String deviceId;
     private final Consumer<MqttStatus> status;
     private final Tuning tuning;
     private final EmbeddedBroker embedded;
@@ -193,7 +192,6 @@ public final class MqttPublisher implements AutoCloseable {
                           Tuning tuning, EmbeddedBroker embedded, URI brokerUri,
                           MqttConnectOptions options, DiskBuffer buffer) throws MqttException {
         this.config = config;
-        this.deviceId = deviceId;
         this.status = status;
         this.tuning = tuning;
         this.embedded = embedded;
