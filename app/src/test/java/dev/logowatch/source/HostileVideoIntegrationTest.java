@@ -8,6 +8,7 @@ import dev.logowatch.pipeline.Appliance;
 import dev.logowatch.status.StreamHealth;
 import dev.logowatch.status.StreamHealth.State;
 import dev.logowatch.testing.CapturedLog;
+import dev.logowatch.testing.LogoScene;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -117,14 +118,7 @@ class HostileVideoIntegrationTest {
                   state-dir: state
                 models:
                   embedder: %s
-                mqtt:
-                  broker: embedded
-                  embedded-port: 0
-                web:
-                  host: 127.0.0.1
-                  port: 0
-                streams:
-                """.formatted(embedder));
+                """.formatted(embedder) + LogoScene.LOOPBACK + "streams:\n");
         Map<String, String> urls = new java.util.LinkedHashMap<>();
         urls.put("good", "good.mp4");
         urls.put("zero", "zero.mp4");
