@@ -6,6 +6,7 @@ import dev.logowatch.config.LogowatchConfig;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.eval.Dataset;
 import dev.logowatch.eval.Evaluation;
+import dev.logowatch.eval.Failures;
 import dev.logowatch.eval.Images;
 import dev.logowatch.eval.ProposalRecall;
 import dev.logowatch.image.ImageFile;
@@ -43,6 +44,11 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--report-json", paramLabel = "FILE", description = "Also write the report as JSON.")
     private Path reportJson;
 
+    @Option(names = "--failures", paramLabel = "DIR",
+            description = "Write every image with a wrong or missed brand to DIR, drawn with its labelled boxes and "
+                    + "matches, the crops of wrong matches and missed logos, and DIR/failures.jsonl.")
+    private Path failuresDir;
+
     @Option(names = "--proposals", description = "Measure only the proposer: the share of labelled boxes (any brand) "
             + "a proposal covers at IoU >= 0.5, by logo size. No catalog is needed (DATASET/catalog may be empty).")
     private boolean proposalsOnly;
@@ -71,6 +77,7 @@ final class EvalCommand implements Callable<Integer> {
             System.err.println("catalog " + data.catalog() + ": " + catalog.report().summary());
             Recognizer recognizer = models.recognizer(new AtomicReference<Catalog>(catalog.catalog()), loaded).orElseThrow();
             Evaluation evaluation = new Evaluation(loaded.catalog().margin());
+            Failures failures = failuresDir == null ? null : new Failures(failuresDir);
             Progress progress = new Progress("eval", data.items().size());
             long sequence = 0;
             for (Dataset.Item item : data.items()) {
@@ -83,10 +90,18 @@ final class EvalCommand implements Callable<Integer> {
                     progress.step();
                     continue;
                 }
-                evaluation.add(item, recognizer.recognize(frame));
+                var matches = recognizer.recognize(frame);
+                evaluation.add(item, matches);
+                if (failures != null) {
+                    failures.add(item, frame, matches);
+                }
                 progress.step();
             }
             progress.done();
+            if (failures != null) {
+                failures.close();
+                System.err.println(failures.images() + " images with a wrong or missed brand written to " + failures.dir());
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.print(evaluation.toText(seconds));
             if (reportJson != null) {
