@@ -14,6 +14,8 @@ so ``detector/train.py --frames OUT/frames`` trains on them as it does on synthe
     OUT/frames/frames.json  count, size, source and split (written last: a complete set)
 
 Usage: detector_frames.py --set ~/.cache/logowatch/real/yologo-proposals --out ~/.cache/logowatch/real/yologo-detector
+       detector_frames.py --set ~/.cache/logowatch/real/sportswear --out ~/.cache/logowatch/real/sportswear-detector \
+           --dev-brands adidas,lining,newbalance,nike,puma
 """
 import argparse
 import json
@@ -53,14 +55,28 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--dev-groups", default="3_google,6_google",
                     help="photo groups kept out of training, comma-separated")
+    ap.add_argument("--dev-brands", default=None,
+                    help="for a brand-labelled set: the brands kept out of training, comma-separated; "
+                         "their photos and the brandless negatives form the dev set, with their references")
     a = ap.parse_args(argv)
-    dev_groups = set(a.dev_groups.split(","))
     rows = [json.loads(line) for line in (a.set / "labels.jsonl").read_text().splitlines() if line.strip()]
-    unknown = dev_groups - {group(r["image"]) for r in rows}
-    if unknown:
-        sys.exit(f"detector_frames: no photo group {sorted(unknown)} in {a.set}")
-    train = [r for r in rows if group(r["image"]) not in dev_groups]
-    dev = [r for r in rows if group(r["image"]) in dev_groups]
+    if a.dev_brands:
+        dev_brands = set(a.dev_brands.split(","))
+        unknown = dev_brands - {b for r in rows for b in r["brands"]}
+        if unknown:
+            sys.exit(f"detector_frames: no photo of brand {sorted(unknown)} in {a.set}")
+        # Negatives go to the dev side: they are someone else's held-out photos (see the set's card).
+        held = [not r["brands"] or bool(dev_brands & set(r["brands"])) for r in rows]
+        dev_groups = set()
+    else:
+        dev_brands = set()
+        dev_groups = set(a.dev_groups.split(","))
+        unknown = dev_groups - {group(r["image"]) for r in rows}
+        if unknown:
+            sys.exit(f"detector_frames: no photo group {sorted(unknown)} in {a.set}")
+        held = [group(r["image"]) in dev_groups for r in rows]
+    train = [r for r, h in zip(rows, held) if not h]
+    dev = [r for r, h in zip(rows, held) if h]
 
     (a.out / "dev").mkdir(parents=True, exist_ok=True)
     with open(a.out / "dev" / "labels.jsonl", "w") as f:
@@ -70,6 +86,10 @@ def main(argv=None) -> int:
     if not images.exists():
         os.symlink((a.set / "images").resolve(), images)
     (a.out / "dev" / "catalog").mkdir(exist_ok=True)
+    for brand in sorted(dev_brands):
+        link = a.out / "dev" / "catalog" / brand
+        if not link.exists():
+            os.symlink((a.set / "catalog" / brand).resolve(), link)
 
     frames_dir = a.out / "frames"
     frames_dir.mkdir(parents=True, exist_ok=True)
@@ -94,12 +114,14 @@ def main(argv=None) -> int:
              first=np.array(first + [sum(map(len, all_boxes))]))
     card = json.loads((a.set / "card.json").read_text()) if (a.set / "card.json").exists() else {}
     info = {"count": len(train), "size": [WIDTH, HEIGHT], "source": card.get("source"), "commit": card.get("commit"),
-            "train_groups": sorted({group(r["image"]) for r in train}), "dev_groups": sorted(dev_groups),
+            "train_groups": sorted({group(r["image"]) for r in train}) if not dev_brands else [],
+            "dev_groups": sorted(dev_groups),
+            "train_brands": sorted({b for r in train for b in r.get("brands", [])}), "dev_brands": sorted(dev_brands),
             "train_boxes": int(sum(map(len, all_boxes))), "boxes_too_small": dropped,
-            "dev_photos": len(dev), "dev_boxes": sum(len(r["boxes"]) for r in dev)}
+            "dev_photos": len(dev), "dev_boxes": sum(len(r.get("boxes", [])) for r in dev)}
     (frames_dir / "frames.json").write_text(json.dumps(info, indent=1) + "\n")
     print(f"detector_frames: {len(train)} training photos ({info['train_boxes']} boxes, {dropped} too small), "
-          f"{len(dev)} dev photos ({info['dev_boxes']} boxes) of groups {sorted(dev_groups)}")
+          f"{len(dev)} dev photos ({info['dev_boxes']} boxes) of {sorted(dev_groups or dev_brands)}")
     return 0
 
 
