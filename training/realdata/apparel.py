@@ -99,6 +99,24 @@ def held_out_negatives(folder: Path, count: int) -> list[dict]:
     return held[:count]
 
 
+def write_labels(out: Path, rows: list[dict], negatives_set: Path, count: int) -> list[dict]:
+    """Adds ``count`` clean negatives from ``negatives_set`` to ``rows`` (copied into
+    ``out/images``), then writes ``labels.jsonl`` and, apart, where each image came from
+    (``sources.jsonl``). Returns the negatives' rows of the yologo set."""
+    negatives = held_out_negatives(negatives_set, count)
+    for r in negatives:
+        src = negatives_set / r["image"]
+        shutil.copyfile(src, out / "images" / src.name)
+        rows.append({"image": f"images/{src.name}", "brands": [], "source": f"yologo:{r['image']}"})
+    with open(out / "labels.jsonl", "w") as f:
+        for r in rows:
+            f.write(json.dumps({k: v for k, v in r.items() if k != "source"}) + "\n")
+    with open(out / "sources.jsonl", "w") as f:
+        for r in rows:
+            f.write(json.dumps({"image": r["image"], "source": r["source"]}) + "\n")
+    return negatives
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repo", required=True, type=Path, help="git directory of the repository's snapshot")
@@ -189,17 +207,7 @@ def main():
         sizes += [min(b["box"][2] - b["box"][0], b["box"][3] - b["box"][1]) for b in boxes]
         rows.append({"image": f"images/{out_name}", "brands": brands, "boxes": boxes,
                      "source": f"data/{split}/images/{name}"})
-    negatives = held_out_negatives(a.negatives, a.negative_count)
-    for r in negatives:
-        src = a.negatives / r["image"]
-        shutil.copyfile(src, a.out / "images" / src.name)
-        rows.append({"image": f"images/{src.name}", "brands": [], "source": f"yologo:{r['image']}"})
-    with open(a.out / "labels.jsonl", "w") as f:
-        for r in rows:
-            f.write(json.dumps({k: v for k, v in r.items() if k != "source"}) + "\n")
-    with open(a.out / "sources.jsonl", "w") as f:
-        for r in rows:
-            f.write(json.dumps({"image": r["image"], "source": r["source"]}) + "\n")
+    negatives = write_labels(a.out, rows, a.negatives, a.negative_count)
     sizes = np.array(sizes)
     card = {
         "name": "apparel",

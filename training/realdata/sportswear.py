@@ -31,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apparel import crop, held_out_negatives, rank  # noqa: E402
+from apparel import crop, rank, write_labels  # noqa: E402
 from yologo import Blobs, git, tree  # noqa: E402
 
 COMMIT = "49f366c8c1b76ebac5b220d47f6ca611675e209d"
@@ -145,17 +145,7 @@ def main():
         sizes += [min(b["box"][2] - b["box"][0], b["box"][3] - b["box"][1]) for b in boxes]
         rows.append({"image": f"images/{out_name}", "brands": brands, "boxes": boxes,
                      "source": f"{ROOT}/JPEGImages/{name}"})
-    negatives = held_out_negatives(a.negatives, a.negative_count)
-    for r in negatives:
-        src = a.negatives / r["image"]
-        shutil.copyfile(src, a.out / "images" / src.name)
-        rows.append({"image": f"images/{src.name}", "brands": [], "source": f"yologo:{r['image']}"})
-    with open(a.out / "labels.jsonl", "w") as f:
-        for r in rows:
-            f.write(json.dumps({k: v for k, v in r.items() if k != "source"}) + "\n")
-    with open(a.out / "sources.jsonl", "w") as f:
-        for r in rows:
-            f.write(json.dumps({"image": r["image"], "source": r["source"]}) + "\n")
+    negatives = write_labels(a.out, rows, a.negatives, a.negative_count)
     sizes = np.array(sizes)
     card = {
         "name": "sportswear",
