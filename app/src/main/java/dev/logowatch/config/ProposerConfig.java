@@ -17,11 +17,24 @@ import java.util.List;
  *                     added on each side: the embedder was trained on marks with some
  *                     surroundings, and a tight box cuts their edges (the reported box stays
  *                     the detector's); grid windows carry their own context and get none
+ * @param tiles        the detector also runs on a {@code tiles} x {@code tiles} grid of
+ *                     overlapping tiles besides the whole frame (1: the whole frame only), so
+ *                     marks that shrink below the detector's reach in a large frame are seen at
+ *                     {@code tiles} times the scale; each tile costs one more detector item
+ * @param tileOverlap  share of a tile's width and height that it shares with its neighbour:
+ *                     a mark smaller than the overlap lies whole in some tile
  */
 public record ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
-                             List<Double> gridSizes, double gridStride, double cropPadding) {
+                             List<Double> gridSizes, double gridStride, double cropPadding, int tiles,
+                             double tileOverlap) {
 
     public enum Kind { GRID, DETECTOR }
+
+    /** Whole frames only, no tiles. */
+    public ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
+                          List<Double> gridSizes, double gridStride, double cropPadding) {
+        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, 1, 0.25);
+    }
 
     static ProposerConfig read(ConfigNode node) {
         Kind kind = node.choice("kind", Kind.GRID);
@@ -33,8 +46,11 @@ public record ProposerConfig(Kind kind, double minScore, int minSize, double nms
         List<Double> sizes = grid.numbers("sizes", List.of(0.15, 0.25, 0.4), 0.01, 1.0);
         double stride = grid.number("stride", 0.5, 0.1, 1.0);
         double cropPadding = node.number("crop-padding", 0.2, 0.0, 1.0);
+        int tiles = node.integer("tiles", 1, 1, 4);
+        double tileOverlap = node.number("tile-overlap", 0.25, 0.0, 0.5);
         grid.rejectUnknownKeys();
         node.rejectUnknownKeys();
-        return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride, cropPadding);
+        return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride, cropPadding, tiles,
+                tileOverlap);
     }
 }

@@ -13,13 +13,16 @@ import dev.logowatch.source.Frame;
 import dev.logowatch.status.DeviceMeters;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Proposals from a logo detector speaking the DETR convention: the whole frame is fitted to
- * the detector's input as its manifest says, run, and decoded by {@link DetrDecoder}. The
+ * the detector's input as its manifest says, run, and decoded by {@link DetrDecoder}. With
+ * {@code proposer.tiles} above 1 the same batch also holds overlapping tiles of the frame, each
+ * fitted to the input on its own, and the boxes of all items are suppressed together. The
  * engine may be shared by several streams; input buffers are pooled so concurrent calls do
  * not share one and steady state allocates none.
  */
@@ -31,6 +34,10 @@ public final class DetectorProposer implements Proposer {
     private final String logitsName;
     private final String boxesName;
     private final ConcurrentLinkedQueue<InputBatch> batches = new ConcurrentLinkedQueue<>();
+    private final int tiles;
+    private final double tileOverlap;
+    private final double nmsIou;
+    private final int maxProposals;
 
     /** @param meters where to record the propose stage's time (preprocessing included), or {@code null} */
     public DetectorProposer(InferenceEngine detector, ProposerConfig config, DeviceMeters meters) {
@@ -43,6 +50,10 @@ public final class DetectorProposer implements Proposer {
         this.decoder = new DetrDecoder(config.minScore(), config.minSize(), config.nmsIou(), config.maxProposals(),
                 manifest.name());
         this.meters = meters;
+        this.tiles = config.tiles();
+        this.tileOverlap = config.tileOverlap();
+        this.nmsIou = config.nmsIou();
+        this.maxProposals = config.maxProposals();
         this.inputName = manifest.input().name();
         this.logitsName = manifest.output().names().get(0);
         this.boxesName = manifest.output().names().get(1);
@@ -51,19 +62,43 @@ public final class DetectorProposer implements Proposer {
     @Override
     public List<Proposal> propose(Frame frame) {
         long started = System.nanoTime();
+        BgrImage image = BgrImage.of(frame);
+        Box whole = new Box(0, 0, frame.width(), frame.height());
+        List<Box> crops = new ArrayList<>();
+        crops.add(whole);
+        crops.addAll(tiles(frame.width(), frame.height(), tiles, tileOverlap));
         InputBatch batch = batches.poll();
         if (batch == null) {
-            batch = new InputBatch(detector.manifest().input(), 1, InputBatch.LANES);
+            // An engine built for fewer items (a TensorRT profile of batch 1) takes the tiles in turns.
+            batch = new InputBatch(detector.manifest().input(), Math.min(crops.size(), detector.maxBatch()),
+                    InputBatch.LANES);
         }
         try {
-            batch.clear();
-            // Shrinking the whole frame to the detector's input costs about as much as the detector
-            // itself on a CPU, so its rows are shared with the common pool.
-            Placement placement = batch.add(BgrImage.of(frame), new Box(0, 0, frame.width(), frame.height()),
-                    InputBatch.HELPERS);
-            Map<String, Tensor> outputs = detector.run(Map.of(inputName, batch.tensor()));
-            List<Proposal> proposals = decoder.decode(output(outputs, logitsName), output(outputs, boxesName), 0,
-                    placement);
+            List<Proposal> all = new ArrayList<>();
+            for (int first = 0; first < crops.size(); first += batch.capacity()) {
+                int count = Math.min(batch.capacity(), crops.size() - first);
+                batch.clear();
+                Placement[] placements = new Placement[count];
+                for (int i = 0; i < count; i++) {
+                    // Shrinking a frame to the detector's input costs about as much as the detector
+                    // itself on a CPU, so its rows are shared with the common pool.
+                    placements[i] = batch.add(image, crops.get(first + i), InputBatch.HELPERS);
+                }
+                Map<String, Tensor> outputs = detector.run(Map.of(inputName, batch.tensor()));
+                Tensor logits = output(outputs, logitsName);
+                Tensor boxes = output(outputs, boxesName);
+                for (int i = 0; i < count; i++) {
+                    Box crop = crops.get(first + i);
+                    for (Proposal p : decoder.decode(logits, boxes, i, placements[i])) {
+                        // A box on a tile's inner edge is a mark cut in two; the neighbouring tile
+                        // or the whole frame holds it whole.
+                        if (crop == whole || !onInnerEdge(p.box(), crop, whole)) {
+                            all.add(p);
+                        }
+                    }
+                }
+            }
+            List<Proposal> proposals = crops.size() == 1 ? all : DetrDecoder.suppress(all, nmsIou, maxProposals);
             if (meters != null) {
                 meters.record(DeviceMeters.Stage.PROPOSE, Duration.ofNanos(System.nanoTime() - started));
             }
@@ -71,6 +106,36 @@ public final class DetectorProposer implements Proposer {
         } finally {
             batches.offer(batch);
         }
+    }
+
+    /**
+     * A {@code n} x {@code n} grid of tiles covering the frame, neighbours sharing {@code overlap}
+     * of a tile's size; empty for {@code n} 1.
+     */
+    static List<Box> tiles(int width, int height, int n, double overlap) {
+        if (n <= 1) {
+            return List.of();
+        }
+        double tw = width / (n - (n - 1) * overlap);
+        double th = height / (n - (n - 1) * overlap);
+        List<Box> out = new ArrayList<>(n * n);
+        for (int row = 0; row < n; row++) {
+            for (int col = 0; col < n; col++) {
+                double x1 = col * tw * (1 - overlap);
+                double y1 = row * th * (1 - overlap);
+                out.add(new Box(Math.floor(x1), Math.floor(y1), Math.min(width, Math.ceil(x1 + tw)),
+                        Math.min(height, Math.ceil(y1 + th))));
+            }
+        }
+        return out;
+    }
+
+    private static boolean onInnerEdge(Box box, Box tile, Box frame) {
+        double e = 1.0;
+        return (tile.x1() > frame.x1() && box.x1() <= tile.x1() + e)
+                || (tile.y1() > frame.y1() && box.y1() <= tile.y1() + e)
+                || (tile.x2() < frame.x2() && box.x2() >= tile.x2() - e)
+                || (tile.y2() < frame.y2() && box.y2() >= tile.y2() - e);
     }
 
     private Tensor output(Map<String, Tensor> outputs, String name) {

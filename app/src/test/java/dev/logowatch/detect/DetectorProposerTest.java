@@ -1,6 +1,7 @@
 package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
+import dev.logowatch.engine.Box;
 import dev.logowatch.engine.OnnxEngine;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.source.Frame;
@@ -16,6 +17,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class DetectorProposerTest {
     private static final ProposerConfig CONFIG =
@@ -37,6 +39,38 @@ class DetectorProposerTest {
             DetrDecoderTest.assertLetterboxedProposals(first, "test-detr");
             assertThat(second).isEqualTo(first);
             assertThat(proposeCount(meters) - before).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void tilesCoverTheFrameWithTheirOverlapAndFindMarksTheWholeFrameShrinksAway() {
+        List<Box> tiles = DetectorProposer.tiles(1280, 720, 2, 0.25);
+        assertThat(tiles).hasSize(4);
+        assertThat(tiles.get(0)).isEqualTo(new Box(0, 0, 732, 412));
+        assertThat(tiles.get(3).x2()).isEqualTo(1280);
+        assertThat(tiles.get(3).y2()).isEqualTo(720);
+        // Neighbours share a quarter of a tile, so a mark up to that size lies whole in one of them.
+        assertThat(tiles.get(0).x2() - tiles.get(1).x1()).isCloseTo(0.25 * 731.4, within(2.0));
+        assertThat(DetectorProposer.tiles(1280, 720, 1, 0.25)).isEmpty();
+
+        ProposerConfig tiled = new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 4, 0.5, 10, List.of(0.5), 0.5,
+                0.0, 2, 0.25);
+        try (OnnxEngine detector = OnnxEngine.open(TestModels.model("detr"), 1, 4)) {
+            Frame frame = new Frame("cam", Instant.EPOCH, 1, new BufferedImage(128, 64, BufferedImage.TYPE_3BYTE_BGR));
+            List<Proposal> whole = Proposer.create(CONFIG, Optional.of(detector), null).propose(frame);
+            List<Proposal> withTiles = Proposer.create(tiled, Optional.of(detector), null).propose(frame);
+
+            // The test detector answers the same boxes for every item, so each tile adds its own,
+            // at half the scale of the whole frame's and inside the tile; nothing leaves the frame.
+            assertThat(withTiles).containsAll(whole);
+            assertThat(withTiles.size()).isGreaterThan(whole.size()).isLessThanOrEqualTo(10);
+            assertThat(withTiles).allSatisfy(p -> {
+                assertThat(p.box().x1()).isGreaterThanOrEqualTo(0);
+                assertThat(p.box().x2()).isLessThanOrEqualTo(128);
+                assertThat(p.box().y2()).isLessThanOrEqualTo(64);
+            });
+            assertThat(withTiles).anySatisfy(p -> assertThat(p.box().width()).isLessThan(
+                    whole.stream().mapToDouble(w -> w.box().width()).min().orElseThrow()));
         }
     }
 
