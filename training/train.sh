@@ -10,7 +10,8 @@
 #   nohup training/train.sh > train.out 2>&1 &
 #
 # Usage: training/train.sh [--schedule short|long] [--steps N] [--seed N] [--out DIR] [--work DIR]
-#                          [--only embedder|detector] [--real-repo DIR] [--no-apt] [--no-setup]
+#                          [--only embedder|detector] [--real-repo DIR] [--sportswear-repo DIR]
+#                          [--no-apt] [--no-setup]
 #   --schedule short  the committed models: embedder 2000 steps of 160 crops (30-60 min on 2
 #                     shared cores), detector 2500 steps of 16 crops (40-80 min)
 #   --schedule long   embedder 6000 steps and twice the rendered frames per brand (about 3 h)
@@ -20,6 +21,10 @@
 #   --real-repo       a git snapshot of jordane95/yologo-dataset: the detector also trains on
 #                     its real street photos (groups 1, 2, 4, 5; 3 and 6 held out), mixed with
 #                     2,400 synthetic frames, 3000 steps (the "mixed" row of docs/accuracy.md)
+#   --sportswear-repo a git snapshot of Zhe-cz/logo-detection-project (with --real-repo): the
+#                     detector also trains on its photos of five sportswear brands (361, anta,
+#                     erke, kappa, xtep); the other five are the open dev set, never trained on.
+#                     This is how the committed detector was trained (51.7 min on 2 cores)
 # Needs ../shared/models/mobilenet_v3_small_imagenet_features.pt for the ImageNet start;
 # without it the backbones train from scratch (with a warning) and end up clearly worse.
 set -euo pipefail
@@ -34,6 +39,7 @@ out=$repo/models
 work=${LOGOWATCH_TRAINING_WORK:-$HOME/.cache/logowatch}
 only=
 real_repo=
+sportswear_repo=
 apt=1
 setup=1
 while [[ $# -gt 0 ]]; do
@@ -47,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --no-apt) apt=0; shift ;;
     --no-setup) setup=0; shift ;;
     --real-repo) real_repo=$2; shift 2 ;;
+    --sportswear-repo) sportswear_repo=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "train.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -67,6 +74,13 @@ if [[ -n $real_repo ]]; then
     exit 2
   }
   detector_steps=3000
+fi
+if [[ -n $sportswear_repo ]]; then
+  [[ -n $real_repo ]] || { echo "train.sh: --sportswear-repo needs --real-repo (its negatives come from yologo)" >&2; exit 2; }
+  git --git-dir "$sportswear_repo" cat-file -e 49f366c8c1b76ebac5b220d47f6ca611675e209d 2>/dev/null || {
+    echo "train.sh: --sportswear-repo $sportswear_repo is not a git snapshot of Zhe-cz/logo-detection-project holding commit 49f366c" >&2
+    exit 2
+  }
 fi
 
 if [[ $setup -eq 1 ]]; then
@@ -116,7 +130,18 @@ if [[ $only != embedder ]]; then
     [[ -f $real/labels.jsonl ]] || "$python" "$here/realdata/yologo.py" --repo "$real_repo" --out "$real"
     [[ -f $work/real/yologo-detector/frames/frames.json ]] ||
       "$python" "$here/realdata/detector_frames.py" --set "$real" --out "$work/real/yologo-detector"
-    "$python" "$here/detector/train.py" --frames "$frames_dir" "$work/real/yologo-detector/frames" --out "$run" \
+    real_frames=("$work/real/yologo-detector/frames")
+    if [[ -n $sportswear_repo ]]; then
+      sportswear=$work/real/sportswear
+      [[ -f $sportswear/labels.jsonl ]] ||
+        "$python" "$here/realdata/sportswear.py" --repo "$sportswear_repo" --negatives "$real" --out "$sportswear"
+      [[ -f $work/real/sportswear-detector/frames/frames.json ]] ||
+        "$python" "$here/realdata/detector_frames.py" --set "$sportswear" --out "$work/real/sportswear-detector" \
+          --dev-brands adidas,lining,newbalance,nike,puma
+      real_frames+=("$work/real/sportswear-detector/frames")
+      run=$work/detector/run-mixed3-s$detector_steps-seed$seed
+    fi
+    "$python" "$here/detector/train.py" --frames "$frames_dir" "${real_frames[@]}" --out "$run" \
       --steps "$detector_steps" --seed "$seed" --threads 2
   fi
   tail -n 2 "$run/train.log"

@@ -22,7 +22,7 @@ import torch  # noqa: E402
 from detector.model import HEIGHT, TOP_K, WIDTH, Exported, LogoDetector  # noqa: E402
 from embedder.preprocess import MEAN, PAD, SCALE, STD  # noqa: E402
 
-NAME = "logo-detector-v1"
+NAME = "logo-detector-v2"
 OPSET = 17
 
 LICENSE = ("BSD-3-Clause. Weights derived from torchvision's ImageNet weights for MobileNetV3-Small "
@@ -36,8 +36,20 @@ def trained_on(frames: dict) -> str:
         return " and ".join(trained_on(f) for f in frames["sets"])
     if "simple_icons" in frames:
         return f"{frames['count']} synthetic frames of simple-icons {frames['simple_icons']} training-split brands"
-    return (f"{frames['count']} real photos of {frames.get('source')} @ {frames.get('commit')}, groups "
-            f"{', '.join(frames.get('train_groups', []))} (realdata/detector_frames.py)")
+    which = (f"groups {', '.join(frames['train_groups'])}" if frames.get("train_groups")
+             else f"brands {', '.join(frames.get('train_brands', []))}")
+    return (f"{frames['count']} real photos of {frames.get('source')} @ {frames.get('commit')}, {which} "
+            "(realdata/detector_frames.py)")
+
+
+def licence(frames: dict) -> str:
+    sets = frames.get("sets", [frames])
+    real = sorted({f["source"] for f in sets if "source" in f})
+    if not real:
+        return LICENSE
+    return (LICENSE + " Also trained on real photos of " + ", ".join(real) + " (data cards: "
+            "training/realdata/README.md); those photos' own rights are unknown, so they are used for "
+            "training only and never redistributed.")
 
 
 def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
@@ -47,7 +59,7 @@ def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
         "input": {"name": "input", "layout": "NCHW", "size": [height, width], "color": "RGB", "scale": SCALE,
                   "mean": list(MEAN), "std": list(STD), "resize": "letterbox", "pad": list(PAD)},
         "output": {"kind": "detr", "names": ["logits", "pred_boxes"], "dim": 2},
-        "license": LICENSE,
+        "license": licence(frames),
         "trained_from": (f"{summary['init']}; the ImageNet copy was saved by a third party (see "
                          f"../shared/models/README.md). Trained {summary['steps']} steps "
                          f"({summary['train_minutes']} min on 2 CPU cores, seed {summary['settings']['seed']}) "

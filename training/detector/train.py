@@ -215,7 +215,8 @@ def described(info: dict) -> dict:
         return {"count": info["count"], "sets": [described(i) for i in info["sets"]]}
     # Synthetic renders and real photo sets (realdata/detector_frames.py) describe themselves differently.
     return {k: info[k] for k in ("count", "size", "rendered_at", "seed", "brands_per_chunk", "simple_icons",
-                                 "backgrounds", "source", "commit", "train_groups", "dev_groups", "folder")
+                                 "backgrounds", "source", "commit", "train_groups", "dev_groups", "train_brands",
+                                 "dev_brands", "folder")
             if k in info}
 
 

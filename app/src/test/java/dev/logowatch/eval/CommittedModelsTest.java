@@ -80,6 +80,9 @@ class CommittedModelsTest {
         assertThat(demo.proposer().kind()).isEqualTo(ProposerConfig.Kind.DETECTOR);
         assertThat(demo.proposer().minScore()).isEqualTo(c.at("/proposer/min-score").asDouble());
         assertThat(demo.proposer().cropPadding()).isEqualTo(c.at("/proposer/crop-padding").asDouble());
+        assertThat(demo.proposer().tiles()).isEqualTo(c.at("/proposer/tiles").asInt(1));
+        assertThat(demo.keypoints().enabled()).isEqualTo(c.at("/keypoints/enabled").asBoolean(false));
+        assertThat(demo.keypoints().vetoBelow()).isEqualTo(c.at("/keypoints/veto-below").asDouble(0));
         assertThat(demo.catalog().aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .isEqualTo(c.get("aggregation").asText());
         assertThat(demo.catalog().threshold()).isEqualTo(c.get("threshold").asDouble());
@@ -162,8 +165,9 @@ class CommittedModelsTest {
         String proposer;
         String models;
         if (c.at("/proposer/kind").asText().equals("detector")) {
-            proposer = String.format(Locale.ROOT, "{kind: detector, min-score: %s, crop-padding: %s}",
-                    c.at("/proposer/min-score").asText(), c.at("/proposer/crop-padding").asText());
+            proposer = String.format(Locale.ROOT, "{kind: detector, min-score: %s, crop-padding: %s, tiles: %d}",
+                    c.at("/proposer/min-score").asText(), c.at("/proposer/crop-padding").asText(),
+                    c.at("/proposer/tiles").asInt(1));
             models = "{embedder: " + EMBEDDER + ", detector: " + DETECTOR + "}";
         } else {
             JsonNode grid = c.at("/proposer/grid");
@@ -177,8 +181,10 @@ class CommittedModelsTest {
                 mqtt: {broker: embedded, embedded-port: 0}
                 catalog: {aggregation: %s, threshold: %s, margin: %s}
                 proposer: %s
+                keypoints: {enabled: %s, veto-below: %s}
                 """, state, models, c.get("aggregation").asText(), c.get("threshold").asText(),
-                c.get("margin").asText(), proposer);
+                c.get("margin").asText(), proposer, c.at("/keypoints/enabled").asBoolean(false),
+                c.at("/keypoints/veto-below").asText("0"));
         Path file = state.resolve("committed-eval.yaml");
         Files.writeString(file, yaml);
         return LogowatchConfig.load(file, Map.of());
