@@ -86,6 +86,27 @@ def crop(im: Image.Image, box: list[float]) -> Image.Image:
                     int(min(im.width, x2 + px + 0.5)), int(min(im.height, y2 + py + 0.5))))
 
 
+def start(repo: Path, commit: str, out: Path, script: str, source: str) -> str:
+    """The full id of the pinned ``commit`` in ``repo``, and ``out`` emptied for a fresh set
+    (refused when it holds something that is not a set). Exits with a message otherwise."""
+    try:
+        full = git(repo, "rev-parse", "--verify", commit + "^{commit}").decode().strip()
+    except subprocess.CalledProcessError:
+        sys.exit(f"{script}: {repo} does not hold commit {commit} (fetch {source})")
+    if out.exists():
+        if any(out.iterdir()) and not (out / "card.json").exists():
+            sys.exit(f"{script}: {out} exists, is not empty and holds no set; not replacing it")
+        shutil.rmtree(out)
+    (out / "images").mkdir(parents=True)
+    return full
+
+
+def size_buckets(sizes: np.ndarray) -> dict:
+    """Boxes counted by their smaller side, for the data card."""
+    return {"<24": int((sizes < 24).sum()), "24-48": int(((sizes >= 24) & (sizes < 48)).sum()),
+            "48-96": int(((sizes >= 48) & (sizes < 96)).sum()), ">=96": int((sizes >= 96).sum())}
+
+
 def held_out_negatives(folder: Path, count: int) -> list[dict]:
     """`count` yologo photos from the groups the detector never trained on (3 and 6)."""
     if count == 0:
@@ -127,16 +148,7 @@ def main():
                     help="simple-icons slugs added to the catalog as look-alikes ('' = none)")
     ap.add_argument("--out", required=True, type=Path)
     a = ap.parse_args()
-    try:
-        commit = git(a.repo, "rev-parse", "--verify", COMMIT + "^{commit}").decode().strip()
-    except subprocess.CalledProcessError:
-        sys.exit(f"apparel.py: {a.repo} does not hold commit {COMMIT} "
-                 "(fetch kishan-1721/Task-Detect-Puma-and-Adidas-Logos-in-a-Video)")
-    if a.out.exists():
-        if any(a.out.iterdir()) and not (a.out / "card.json").exists():
-            sys.exit(f"apparel.py: {a.out} exists, is not empty and holds no set; not replacing it")
-        shutil.rmtree(a.out)
-    (a.out / "images").mkdir(parents=True)
+    commit = start(a.repo, COMMIT, a.out, "apparel.py", "kishan-1721/Task-Detect-Puma-and-Adidas-Logos-in-a-Video")
 
     blobs = Blobs(a.repo)
     photos = {}  # original -> list of (split, name, image, boxes)
@@ -223,8 +235,7 @@ def main():
         "test_images": {"with_brand": len(rows) - len(negatives), "clean_negatives": len(negatives),
                         "by_brand": by_brand},
         "boxes": int(len(sizes)),
-        "boxes_by_smaller_side": {"<24": int((sizes < 24).sum()), "24-48": int(((sizes >= 24) & (sizes < 48)).sum()),
-                                  "48-96": int(((sizes >= 48) & (sizes < 96)).sum()), ">=96": int((sizes >= 96).sum())},
+        "boxes_by_smaller_side": size_buckets(sizes),
         "negatives_from": "yologo-proposals groups 3_google and 6_google (see yologo.py)",
         "left_out": left_out,
         "independent_sets_checked": "file names are img_a_<n>/img_p_<n> (Roboflow copies), not numeric Flickr "

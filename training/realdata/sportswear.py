@@ -21,8 +21,6 @@ import argparse
 import hashlib
 import io
 import json
-import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,8 +29,8 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apparel import crop, rank, write_labels  # noqa: E402
-from yologo import Blobs, git, tree  # noqa: E402
+from apparel import crop, rank, size_buckets, start, write_labels  # noqa: E402
+from yologo import Blobs, tree  # noqa: E402
 
 COMMIT = "49f366c8c1b76ebac5b220d47f6ca611675e209d"
 ROOT = "logo-detection/VOCdevkit/VOC2007"
@@ -68,15 +66,7 @@ def main():
     ap.add_argument("--references", type=int, default=5, help="reference crops per brand (default 5)")
     ap.add_argument("--out", required=True, type=Path)
     a = ap.parse_args()
-    try:
-        commit = git(a.repo, "rev-parse", "--verify", COMMIT + "^{commit}").decode().strip()
-    except subprocess.CalledProcessError:
-        sys.exit(f"sportswear.py: {a.repo} does not hold commit {COMMIT} (fetch Zhe-cz/logo-detection-project)")
-    if a.out.exists():
-        if any(a.out.iterdir()) and not (a.out / "card.json").exists():
-            sys.exit(f"sportswear.py: {a.out} exists, is not empty and holds no set; not replacing it")
-        shutil.rmtree(a.out)
-    (a.out / "images").mkdir(parents=True)
+    commit = start(a.repo, COMMIT, a.out, "sportswear.py", "Zhe-cz/logo-detection-project")
 
     images = tree(a.repo, commit, f"{ROOT}/JPEGImages")
     labels = tree(a.repo, commit, f"{ROOT}/Annotations")
@@ -159,8 +149,7 @@ def main():
         "test_images": {"with_brand": len(rows) - len(negatives), "clean_negatives": len(negatives),
                         "by_brand": dict(sorted(by_brand.items()))},
         "boxes": int(len(sizes)),
-        "boxes_by_smaller_side": {"<24": int((sizes < 24).sum()), "24-48": int(((sizes >= 24) & (sizes < 48)).sum()),
-                                  "48-96": int(((sizes >= 48) & (sizes < 96)).sum()), ">=96": int((sizes >= 96).sum())},
+        "boxes_by_smaller_side": size_buckets(sizes),
         "negatives_from": "yologo-proposals groups 3_google and 6_google (see yologo.py)",
         "left_out": left_out,
         "unknown_label_names": unknown,

@@ -27,8 +27,6 @@ import argparse
 import io
 import json
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -36,8 +34,8 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apparel import write_labels  # noqa: E402
-from yologo import Blobs, git, tree  # noqa: E402
+from apparel import crop, size_buckets, start, write_labels  # noqa: E402
+from yologo import Blobs, tree  # noqa: E402
 
 COMMIT = "7f90beb495208253e86755049f2b9c66afcce0a4"
 ROOT = "datasets/squash-sponsor-detection_v2"
@@ -52,7 +50,6 @@ DISPLAY = {"cib": "Industrial Bank (CIB)", "cgg": "CGG", "citicbank": "China CIT
            "mitsubishielectric": "Mitsubishi Electric", "molifang": "Molifang", "nike": "Nike",
            "parkway": "Parkway", "princeton": "Princeton", "psa": "PSA", "shanghaisports": "Shanghai Sports",
            "squashtv": "SQUASHTV"}
-REFERENCE_PADDING = 0.08
 MIN_REFERENCE_SIDE = 24  # smaller side, in frame pixels: smaller marks make no useful reference
 
 
@@ -91,13 +88,6 @@ def side(b: dict) -> float:
     return min(b["box"][2] - b["box"][0], b["box"][3] - b["box"][1])
 
 
-def crop(im: Image.Image, box: list[float]) -> Image.Image:
-    x1, y1, x2, y2 = box
-    px, py = (x2 - x1) * REFERENCE_PADDING, (y2 - y1) * REFERENCE_PADDING
-    return im.crop((int(max(0, x1 - px)), int(max(0, y1 - py)),
-                    int(min(im.width, x2 + px + 0.5)), int(min(im.height, y2 + py + 0.5))))
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repo", required=True, type=Path, help="git directory of the repository's snapshot")
@@ -108,16 +98,7 @@ def main():
     a = ap.parse_args()
     if a.negative_count and not a.negatives:
         sys.exit("squash.py: --negative-count needs --negatives (the yologo set)")
-    try:
-        commit = git(a.repo, "rev-parse", "--verify", COMMIT + "^{commit}").decode().strip()
-    except subprocess.CalledProcessError:
-        sys.exit(f"squash.py: {a.repo} does not hold commit {COMMIT} "
-                 "(fetch Michae1457/YOLO_Sponsor_Detection_Pipeline_by_Michae14)")
-    if a.out.exists():
-        if any(a.out.iterdir()) and not (a.out / "card.json").exists():
-            sys.exit(f"squash.py: {a.out} exists, is not empty and holds no set; not replacing it")
-        shutil.rmtree(a.out)
-    (a.out / "images").mkdir(parents=True)
+    commit = start(a.repo, COMMIT, a.out, "squash.py", "Michae1457/YOLO_Sponsor_Detection_Pipeline_by_Michae14")
 
     blobs = Blobs(a.repo)
     frames = {}  # frame number -> (path, image, boxes)
@@ -205,8 +186,7 @@ def main():
         "test_images": {"with_brand": len(rows) - len(negatives), "clean_negatives": len(negatives),
                         "by_brand": dict(sorted(by_brand.items()))},
         "boxes": int(len(sizes)),
-        "boxes_by_smaller_side": {"<24": int((sizes < 24).sum()), "24-48": int(((sizes >= 24) & (sizes < 48)).sum()),
-                                  "48-96": int(((sizes >= 48) & (sizes < 96)).sum()), ">=96": int((sizes >= 96).sum())},
+        "boxes_by_smaller_side": size_buckets(sizes),
         "left_out": left_out,
         "independent_sets_checked": "squash, not football: not SoccerAA's frames; file names are frame_<n> "
                                     "Roboflow copies, not Flickr ids; sponsors are not the FlickrLogos-27/32 list",
