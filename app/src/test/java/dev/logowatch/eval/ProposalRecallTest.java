@@ -29,7 +29,7 @@ class ProposalRecallTest {
         Box large = new Box(500, 500, 700, 700);  // 200 px
         recall.add(item(small, medium, large), List.of(
                 proposal(0, 0, 200, 20),             // exact: found
-                proposal(300, 300, 360, 360),        // IoU 1600/3600 = 0.44: not found
+                proposal(300, 300, 360, 360),        // IoU 1600/3600 = 0.44: not found, but loosely
                 proposal(510, 510, 700, 700)));      // IoU 0.9: found
 
         var json = recall.toJson(1.0);
@@ -42,6 +42,9 @@ class ProposalRecallTest {
         assertThat(json.at("/by_size/5/found").asInt()).isEqualTo(1);
         assertThat(recall.recallFrom(24)).isCloseTo(0.5, within(1e-9));
         assertThat(recall.recallFrom(0)).isCloseTo(2.0 / 3, within(1e-9));
-        assertThat(recall.toText(1.0)).contains("16-24 px").contains(">= 24 px").contains("0.500");
+        assertThat(json.at("/by_size/2/loose").asInt()).isEqualTo(1);
+        assertThat(recall.looseRecallFrom(24)).isCloseTo(1.0, within(1e-9));
+        assertThat(json.get("loose_recall_from_24px").asDouble()).isEqualTo(1.0);
+        assertThat(recall.toText(1.0)).contains("IoU>=0.3").contains("16-24 px").contains(">= 24 px").contains("0.500");
     }
 }
