@@ -23,17 +23,27 @@ import java.util.List;
  *                     {@code tiles} times the scale; each tile costs one more detector item
  * @param tileOverlap  share of a tile's width and height that it shares with its neighbour:
  *                     a mark smaller than the overlap lies whole in some tile
+ * @param joinGap      detector boxes this close (times the smaller box's short side) are also
+ *                     proposed joined into one, so a lockup boxed in parts (wordmark and
+ *                     symbol) is embedded whole; 0: never
  */
 public record ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
                              List<Double> gridSizes, double gridStride, double cropPadding, int tiles,
-                             double tileOverlap) {
+                             double tileOverlap, double joinGap) {
 
     public enum Kind { GRID, DETECTOR }
 
     /** Whole frames only, no tiles. */
     public ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
                           List<Double> gridSizes, double gridStride, double cropPadding) {
-        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, 1, 0.25);
+        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, 1, 0.25, 0);
+    }
+
+    /** No joined boxes. */
+    public ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
+                          List<Double> gridSizes, double gridStride, double cropPadding, int tiles,
+                          double tileOverlap) {
+        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, tiles, tileOverlap, 0);
     }
 
     static ProposerConfig read(ConfigNode node) {
@@ -48,9 +58,10 @@ public record ProposerConfig(Kind kind, double minScore, int minSize, double nms
         double cropPadding = node.number("crop-padding", 0.2, 0.0, 1.0);
         int tiles = node.integer("tiles", 1, 1, 4);
         double tileOverlap = node.number("tile-overlap", 0.25, 0.0, 0.5);
+        double joinGap = node.number("join-gap", 0.0, 0.0, 4.0);
         grid.rejectUnknownKeys();
         node.rejectUnknownKeys();
         return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride, cropPadding, tiles,
-                tileOverlap);
+                tileOverlap, joinGap);
     }
 }

@@ -22,8 +22,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Proposals from a logo detector speaking the DETR convention: the whole frame is fitted to
  * the detector's input as its manifest says, run, and decoded by {@link DetrDecoder}. With
  * {@code proposer.tiles} above 1 the same batch also holds overlapping tiles of the frame, each
- * fitted to the input on its own, and the boxes of all items are suppressed together. The
- * engine may be shared by several streams; input buffers are pooled so concurrent calls do
+ * fitted to the input on its own, and the boxes of all items are suppressed together. With
+ * {@code proposer.join-gap} above 0, neighbouring boxes are also proposed joined into one
+ * ({@link #joined}). The engine may be shared by several streams; input buffers are pooled so concurrent calls do
  * not share one and steady state allocates none.
  */
 public final class DetectorProposer implements Proposer {
@@ -38,6 +39,7 @@ public final class DetectorProposer implements Proposer {
     private final double tileOverlap;
     private final double nmsIou;
     private final int maxProposals;
+    private final double joinGap;
 
     /** @param meters where to record the propose stage's time (preprocessing included), or {@code null} */
     public DetectorProposer(InferenceEngine detector, ProposerConfig config, DeviceMeters meters) {
@@ -54,6 +56,7 @@ public final class DetectorProposer implements Proposer {
         this.tileOverlap = config.tileOverlap();
         this.nmsIou = config.nmsIou();
         this.maxProposals = config.maxProposals();
+        this.joinGap = config.joinGap();
         this.inputName = manifest.input().name();
         this.logitsName = manifest.output().names().get(0);
         this.boxesName = manifest.output().names().get(1);
@@ -99,6 +102,9 @@ public final class DetectorProposer implements Proposer {
                 }
             }
             List<Proposal> proposals = crops.size() == 1 ? all : DetrDecoder.suppress(all, nmsIou, maxProposals);
+            if (joinGap > 0) {
+                proposals = joined(proposals, joinGap, maxProposals);
+            }
             if (meters != null) {
                 meters.record(DeviceMeters.Stage.PROPOSE, Duration.ofNanos(System.nanoTime() - started));
             }
@@ -125,6 +131,53 @@ public final class DetectorProposer implements Proposer {
                 double y1 = row * th * (1 - overlap);
                 out.add(new Box(Math.floor(x1), Math.floor(y1), Math.min(width, Math.ceil(x1 + tw)),
                         Math.min(height, Math.ceil(y1 + th))));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The proposals, then the union of each pair of neighbouring boxes, strongest pairs first,
+     * up to {@code max} in all. A detector trained on marks boxed part by part (a wordmark, its
+     * symbol) boxes a lockup in pieces, while a catalog reference shows it whole; the union
+     * is what matches the reference. Neighbours: apart by at most {@code gap} times the
+     * smaller box's short side either way, areas within 8 times each other, and the union not
+     * much more than the two boxes (a diagonal pair would add mostly background). A pair where
+     * one box mostly holds the other, or whose union repeats a proposal, adds nothing. A union
+     * scores as its weaker box.
+     */
+    static List<Proposal> joined(List<Proposal> proposals, double gap, int max) {
+        List<Proposal> out = new ArrayList<>(proposals);
+        List<Proposal> unions = new ArrayList<>();
+        for (int i = 0; i < proposals.size(); i++) {
+            for (int j = i + 1; j < proposals.size(); j++) {
+                Box a = proposals.get(i).box();
+                Box b = proposals.get(j).box();
+                double side = Math.min(Math.min(a.width(), a.height()), Math.min(b.width(), b.height()));
+                double gx = Math.max(a.x1(), b.x1()) - Math.min(a.x2(), b.x2());
+                double gy = Math.max(a.y1(), b.y1()) - Math.min(a.y2(), b.y2());
+                double small = Math.min(a.area(), b.area());
+                double large = Math.max(a.area(), b.area());
+                if (gx > gap * side || gy > gap * side || large > 8 * small) {
+                    continue;
+                }
+                double inter = Math.max(0, -gx) * Math.max(0, -gy);
+                Box union = new Box(Math.min(a.x1(), b.x1()), Math.min(a.y1(), b.y1()),
+                        Math.max(a.x2(), b.x2()), Math.max(a.y2(), b.y2()));
+                if (inter > 0.6 * small || union.area() > 1.6 * (a.area() + b.area() - inter)) {
+                    continue;
+                }
+                double score = Math.min(proposals.get(i).score(), proposals.get(j).score());
+                unions.add(new Proposal(union, score, proposals.get(i).source()));
+            }
+        }
+        unions.sort((p, q) -> Double.compare(q.score(), p.score()));
+        for (Proposal u : unions) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (out.stream().noneMatch(p -> p.box().iou(u.box()) >= 0.8)) {
+                out.add(u);
             }
         }
         return out;

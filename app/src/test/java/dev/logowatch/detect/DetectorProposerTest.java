@@ -43,6 +43,25 @@ class DetectorProposerTest {
     }
 
     @Test
+    void neighbouringBoxesAreAlsoProposedJoinedButNotFarOrNestedOrDiagonalOnes() {
+        Proposal word = new Proposal(new Box(170, 90, 290, 140), 0.8, "det");     // "NIKE" above its swoosh
+        Proposal swoosh = new Proposal(new Box(150, 135, 300, 175), 0.5, "det");
+        Proposal far = new Proposal(new Box(600, 90, 700, 140), 0.9, "det");      // another mark, 300 px away
+        Proposal inner = new Proposal(new Box(180, 95, 230, 135), 0.7, "det");    // a part inside the wordmark
+        Proposal diagonal = new Proposal(new Box(700, 140, 800, 190), 0.9, "det"); // corner to corner with far
+
+        List<Proposal> out = DetectorProposer.joined(List.of(word, swoosh, far, inner, diagonal), 0.5, 10);
+
+        assertThat(out).startsWith(word, swoosh, far, inner, diagonal);
+        // Only the lockup is joined, scored as its weaker part.
+        assertThat(out).hasSize(6);
+        assertThat(out.get(5)).isEqualTo(new Proposal(new Box(150, 90, 300, 175), 0.5, "det"));
+        // The cap on proposals holds, and a gap of 0 still joins boxes that touch or overlap.
+        assertThat(DetectorProposer.joined(List.of(word, swoosh, far, inner, diagonal), 0.5, 5)).hasSize(5);
+        assertThat(DetectorProposer.joined(List.of(word, swoosh), 0.0, 10)).hasSize(3);
+    }
+
+    @Test
     void tilesCoverTheFrameWithTheirOverlapAndFindMarksTheWholeFrameShrinksAway() {
         List<Box> tiles = DetectorProposer.tiles(1280, 720, 2, 0.25);
         assertThat(tiles).hasSize(4);
