@@ -24,7 +24,9 @@
 #   --sportswear-repo a git snapshot of Zhe-cz/logo-detection-project (with --real-repo): the
 #                     detector also trains on its photos of five sportswear brands (361, anta,
 #                     erke, kappa, xtep); the other five are the open dev set, never trained on.
-#                     This is how the committed detector was trained (51.7 min on 2 cores)
+#                     This is how the committed detector was trained (51.7 min on 2 cores). The
+#                     embedder then also trains on crops of those five brands' photos and on real
+#                     background crops (embedder/realviews.py)
 # Needs ../shared/models/mobilenet_v3_small_imagenet_features.pt for the ImageNet start;
 # without it the backbones train from scratch (with a warning) and end up clearly worse.
 set -euo pipefail
@@ -100,13 +102,31 @@ if [[ $apt -eq 1 ]]; then
   fi
 fi
 
+real=$work/real/yologo-proposals
+sportswear=$work/real/sportswear
+if [[ -n $real_repo ]]; then
+  [[ -f $real/labels.jsonl ]] || "$python" "$here/realdata/yologo.py" --repo "$real_repo" --out "$real"
+fi
+if [[ -n $sportswear_repo ]]; then
+  [[ -f $sportswear/labels.jsonl ]] ||
+    "$python" "$here/realdata/sportswear.py" --repo "$sportswear_repo" --negatives "$real" --out "$sportswear"
+fi
+
 if [[ $only != detector ]]; then
   views=$work/embedder/views-f$frames-seed$seed
   run=$work/embedder/run-$schedule-s$steps-seed$seed
+  real_views=()
+  if [[ -n $sportswear_repo ]]; then
+    # Real photo crops of the five training brands and real backgrounds in every batch.
+    "$python" "$here/embedder/realviews.py" --sportswear "$sportswear" --yologo "$real" \
+      --out "$work/embedder/real-views-seed$seed" --seed "$seed"
+    real_views=(--real-views "$work/embedder/real-views-seed$seed")
+    run=$work/embedder/run-real-$schedule-s$steps-seed$seed
+  fi
   mkdir -p "$work/embedder"
   echo "train.sh: embedder views in $views, run in $run"
   "$python" "$here/embedder/prerender.py" --out "$views" --seed "$seed" --frames "$frames"
-  "$python" "$here/embedder/train.py" --views "$views" --out "$run" --steps "$steps" --seed "$seed"
+  "$python" "$here/embedder/train.py" --views "$views" --out "$run" --steps "$steps" --seed "$seed" "${real_views[@]}"
   tail -n 2 "$run/train.log"
   "$python" "$here/embedder/export.py" --weights "$run/final.pt" --out "$out/logo-embedder"
 fi
@@ -123,18 +143,13 @@ if [[ $only != embedder ]]; then
       --seed "$seed" --threads 1
   else
     frames_dir=$work/detector/frames-n2400-seed$seed
-    real=$work/real/yologo-proposals
     run=$work/detector/run-mixed-s$detector_steps-seed$seed
     echo "train.sh: detector frames in $frames_dir and $work/real/yologo-detector/frames, run in $run"
     "$python" "$here/detector/prerender.py" --out "$frames_dir" --seed "$seed" --frames 2400
-    [[ -f $real/labels.jsonl ]] || "$python" "$here/realdata/yologo.py" --repo "$real_repo" --out "$real"
     [[ -f $work/real/yologo-detector/frames/frames.json ]] ||
       "$python" "$here/realdata/detector_frames.py" --set "$real" --out "$work/real/yologo-detector"
     real_frames=("$work/real/yologo-detector/frames")
     if [[ -n $sportswear_repo ]]; then
-      sportswear=$work/real/sportswear
-      [[ -f $sportswear/labels.jsonl ]] ||
-        "$python" "$here/realdata/sportswear.py" --repo "$sportswear_repo" --negatives "$real" --out "$sportswear"
       [[ -f $work/real/sportswear-detector/frames/frames.json ]] ||
         "$python" "$here/realdata/detector_frames.py" --set "$sportswear" --out "$work/real/sportswear-detector" \
           --dev-brands adidas,lining,newbalance,nike,puma

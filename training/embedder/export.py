@@ -23,12 +23,16 @@ from embedder.model import DIM, LogoEmbedder  # noqa: E402
 from embedder.preprocess import SIZE, manifest_input  # noqa: E402
 
 NAME = "logo-embedder-v1"
+NAME_REAL = "logo-embedder-v2"  # trained with real photo crops (train.py --real-views)
 OPSET = 17
 
 LICENSE = ("BSD-3-Clause. Weights derived from torchvision's ImageNet weights for MobileNetV3-Small "
            "(BSD-3-Clause), fine-tuned by this project's training/embedder on brand marks from the npm "
            "package simple-icons (CC0-1.0 entries only) composited onto Debian opencv-doc sample "
            "footage and photos (Apache-2.0 AND BSD-3-Clause).")
+LICENSE_REAL = (" Also trained on crops of real photos from public repositories whose own rights are unknown "
+                "(used for training only, never redistributed): Zhe-cz/logo-detection-project (repository "
+                "MIT) and jordane95/yologo-dataset (repository GPL-3.0).")
 
 
 def trained_from(summary: dict) -> str:
@@ -37,7 +41,19 @@ def trained_from(summary: dict) -> str:
             f"../shared/models/README.md). Fine-tuned {summary['steps']} steps "
             f"({summary['train_minutes']} min on 2 CPU cores, seed {summary['settings']['seed']}) with a "
             f"supervised contrastive loss on {views['count']} rendered views of {views['train_brands']} "
-            f"simple-icons {views['simple_icons']} training-split brands; see MODEL_CARD.md.")
+            f"simple-icons {views['simple_icons']} training-split brands" + real_from(summary) + "; see MODEL_CARD.md.")
+
+
+def real_from(summary: dict) -> str:
+    real = summary.get("real_views")
+    if not real:
+        return ""
+    src = real["sources"]
+    return (f", and {real['count']} crops of real photos: marks of {len(real['brands'])} sportswear brands "
+            f"({', '.join(real['brands'])}; Zhe-cz/logo-detection-project @ {src['sportswear'][:7]}) and "
+            f"background crops of facade photos (jordane95/yologo-dataset @ {src['yologo'][:7]}, groups "
+            f"1, 2, 4, 5); never the open dev brands ({', '.join(real['never_read']['brands'])}) nor yologo "
+            f"groups {', '.join(real['never_read']['yologo_groups'])}")
 
 
 def main(argv=None) -> int:
@@ -58,10 +74,10 @@ def main(argv=None) -> int:
     onnx.checker.check_model(onnx.load(str(onnx_file)))
     data = onnx_file.read_bytes()
     manifest = {
-        "name": NAME, "task": "embed", "file": "model.onnx", "sha256": hashlib.sha256(data).hexdigest(),
+        "name": NAME_REAL if "real_views" in saved["summary"] else NAME, "task": "embed", "file": "model.onnx", "sha256": hashlib.sha256(data).hexdigest(),
         "input": manifest_input(),
         "output": {"kind": "embedding", "name": "embedding", "dim": DIM},
-        "license": LICENSE,
+        "license": LICENSE + (LICENSE_REAL if "real_views" in saved["summary"] else ""),
         "trained_from": trained_from(saved["summary"]),
     }
     (a.out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -10,6 +10,11 @@ hardest of a larger random draw (most similar to a catalog render in the batch u
 current weights), because plain scenery matched to a brand is what a grid of windows over
 a frame produces most.
 
+With ``--real-views`` (``realviews.py``) every batch also holds each real brand (a catalog
+crop and photo crops of it) and the hardest of a draw of real background crops (other shops'
+signs, facade text, fabric), so the marks of real photos and their look-alikes shape the
+embedding too, not only rendered ones.
+
 Batches are a pure function of (seed, step), checkpoints are written every few minutes, and
 a run started again with the same --out resumes where it stopped:
 
@@ -98,16 +103,35 @@ def batch_indices(views: Views, step: int, seed: int, brands: int, per_brand: in
 
 
 @torch.no_grad()
-def hardest_backgrounds(model, frozen, views: Views, rows: np.ndarray, per_brand: int,
-                        candidates: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` candidate background crops most similar to any catalog render in the
-    batch: scenery the current model confuses with a brand, the false positives of a grid."""
+def hardest(model, frozen, refs: np.ndarray, pools: list[tuple[np.ndarray, int]]) -> list[np.ndarray]:
+    """For each pool of background crops (images, count), the indices of the ``count`` crops
+    most similar to any catalog render in ``refs``: scenery the current model confuses with a
+    brand, the false positives of a grid or a detector."""
     model.eval()
-    refs = np.sort(rows[::1 + per_brand])
-    e = model(normalise(views.images[np.concatenate([refs, candidates])]))
+    e = model(normalise(np.concatenate([refs] + [images for images, _ in pools])))
     train_mode(model, frozen)
     score = (e[len(refs):] @ e[:len(refs)].t()).max(1).values
-    return candidates[torch.argsort(score, descending=True)[:count].numpy()]
+    out, start = [], 0
+    for images, count in pools:
+        part = score[start:start + len(images)]
+        out.append(torch.argsort(part, descending=True)[:count].numpy())
+        start += len(images)
+    return out
+
+
+def real_batch(real: Views, step: int, seed: int, per_brand: int, background_candidates: int,
+               label_offset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows and labels of the real views of the batch for ``step``: every real brand with one
+    catalog crop first and ``per_brand`` photo crops; and real background rows to mine from."""
+    rng = np.random.default_rng([seed, step, 1])
+    rows, labels = [], []
+    for b in range(real.train_count):
+        rows.append(int(rng.choice(real.of(b, (V.REFERENCE,)))))
+        scenes = real.of(b, (V.SCENE_WINDOW, V.SCENE_TIGHT))
+        rows += [int(r) for r in rng.choice(scenes, per_brand, replace=len(scenes) < per_brand)]
+        labels += [label_offset + b] * (1 + per_brand)
+    candidates = rng.choice(real.backgrounds["train"], background_candidates, replace=False)
+    return np.array(rows), np.array(labels), np.sort(candidates)
 
 
 def supcon(z: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -197,6 +221,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--checkpoint-minutes", type=float, default=4.0)
     ap.add_argument("--validate-every", type=int, default=500)
+    ap.add_argument("--real-views", type=Path,
+                    help="folder written by realviews.py: every batch also holds its brands and mined real backgrounds")
+    ap.add_argument("--real-per-brand", type=int, default=3, help="photo crops per real brand (with --real-views)")
+    ap.add_argument("--real-backgrounds", type=int, default=16, help="mined real backgrounds per batch")
     ap.add_argument("--stop-at", type=int, default=0,
                     help="stop after this step, keeping the schedule of --steps (resumable; used to check that "
                          "a run's first steps are reproduced)")
@@ -206,6 +234,7 @@ def main(argv=None) -> int:
     torch.manual_seed(a.seed)
     a.out.mkdir(parents=True, exist_ok=True)
     views = Views(a.views)
+    real = Views(a.real_views) if a.real_views is not None else None
     model = LogoEmbedder()
     frozen = model.backbone[0][:a.freeze_blocks]
     for p in frozen.parameters():
@@ -216,7 +245,8 @@ def main(argv=None) -> int:
         {"params": head_params, "lr": a.lr, "base": a.lr}], weight_decay=a.weight_decay)
     ckpt_file = a.out / "checkpoint.pt"
     log = open(a.out / "train.log", "a")
-    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()}
+    settings = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()
+                if a.real_views is not None or not k.startswith("real_")}  # runs without real views resume as before
     if ckpt_file.exists():
         ckpt = torch.load(ckpt_file, map_location="cpu")
         fixed = ("views", "out", "threads", "checkpoint_minutes", "validate_every", "stop_at")
@@ -232,7 +262,8 @@ def main(argv=None) -> int:
         init = load_imagenet(model)
         step, seconds, history = 0, 0.0, []
         print(f"train: {json.dumps(settings)}\ntrain: init {init}; {views.train_count} training brands, "
-              f"{len(views.brands) - views.train_count} validation brands, {len(views.label)} views", file=log, flush=True)
+              f"{len(views.brands) - views.train_count} validation brands, {len(views.label)} views"
+              + (f"; real: {real.train_count} brands, {len(real.label)} views" if real else ""), file=log, flush=True)
     train_mode(model, frozen)
     last_ckpt = time.monotonic()
     window_start, window_items, window_loss = time.monotonic(), 0, []
@@ -241,12 +272,26 @@ def main(argv=None) -> int:
         t0 = time.monotonic()
         rows, labels, candidates = batch_indices(views, step, a.seed, a.brands, a.views_per_brand,
                                                  a.backgrounds * a.mine_from)
-        hard = hardest_backgrounds(model, frozen, views, rows, a.views_per_brand, candidates, a.backgrounds)
-        rows = np.concatenate([rows, hard])
-        labels = np.concatenate([labels, np.full(len(hard), -1)])
+        refs = [views.images[np.sort(rows[::1 + a.views_per_brand])]]
+        pools = [(views.images[candidates], a.backgrounds)]
+        if real is not None:
+            r_rows, r_labels, r_candidates = real_batch(real, step, a.seed, a.real_per_brand,
+                                                        a.real_backgrounds * a.mine_from, len(views.brands))
+            refs.append(real.images[r_rows[::1 + a.real_per_brand]])
+            pools.append((real.images[r_candidates], a.real_backgrounds))
+        picked = hardest(model, frozen, np.concatenate(refs), pools)
+        rows = np.concatenate([rows, candidates[picked[0]]])
+        labels = np.concatenate([labels, np.full(len(picked[0]), -1)])
         order = np.argsort(rows)  # sorted reads from the memory map
-        x = normalise(views.images[rows[order]])
-        y = torch.as_tensor(labels[order])
+        images, targets = [views.images[rows[order]]], [labels[order]]
+        if real is not None:
+            r_rows = np.concatenate([r_rows, r_candidates[picked[1]]])
+            r_labels = np.concatenate([r_labels, np.full(len(picked[1]), -1)])
+            order = np.argsort(r_rows)
+            images.append(real.images[r_rows[order]])
+            targets.append(r_labels[order])
+        x = normalise(np.concatenate(images))
+        y = torch.as_tensor(np.concatenate(targets))
         scale = lr_at(step, a.steps, a.warmup)
         for g in optimizer.param_groups:
             g["lr"] = g["base"] * scale
@@ -256,7 +301,7 @@ def main(argv=None) -> int:
         optimizer.step()
         step += 1
         seconds += time.monotonic() - t0
-        window_items += len(rows)
+        window_items += len(y)
         window_loss.append(float(loss))
         if step % 20 == 0 or step == a.steps:
             rate = window_items / max(1e-6, time.monotonic() - window_start)
@@ -281,6 +326,9 @@ def main(argv=None) -> int:
                "views": {k: views.info[k] for k in ("count", "train_brands", "val_brands", "kinds", "simple_icons",
                                                      "backgrounds", "seed", "plan", "frame_size")},
                "validation": history}
+    if real is not None:
+        summary["real_views"] = {k: real.info[k] for k in ("count", "brands", "kinds", "per_brand", "photos",
+                                                           "never_read", "sources")}
     save(a.out / "final.pt", {"model": model.state_dict(), "summary": summary})
     (a.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(f"train: done, {seconds / 60:.1f} min; {json.dumps(history[-1]) if history else ''}", file=log, flush=True)
