@@ -125,13 +125,13 @@ def real_batch(real: Views, step: int, seed: int, per_brand: int, background_can
     catalog crop first and ``per_brand`` photo crops; and real background rows to mine from."""
     rng = np.random.default_rng([seed, step, 1])
     rows, labels = [], []
-    for b in range(real.train_count):
+    for b in range(real.train_count if per_brand > 0 else 0):  # 0: real backgrounds only
         rows.append(int(rng.choice(real.of(b, (V.REFERENCE,)))))
         scenes = real.of(b, (V.SCENE_WINDOW, V.SCENE_TIGHT))
         rows += [int(r) for r in rng.choice(scenes, per_brand, replace=len(scenes) < per_brand)]
         labels += [label_offset + b] * (1 + per_brand)
     candidates = rng.choice(real.backgrounds["train"], background_candidates, replace=False)
-    return np.array(rows), np.array(labels), np.sort(candidates)
+    return np.array(rows, np.int64), np.array(labels, np.int64), np.sort(candidates)
 
 
 def supcon(z: torch.Tensor, labels: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -223,7 +223,8 @@ def main(argv=None) -> int:
     ap.add_argument("--validate-every", type=int, default=500)
     ap.add_argument("--real-views", type=Path,
                     help="folder written by realviews.py: every batch also holds its brands and mined real backgrounds")
-    ap.add_argument("--real-per-brand", type=int, default=3, help="photo crops per real brand (with --real-views)")
+    ap.add_argument("--real-per-brand", type=int, default=3,
+                    help="photo crops per real brand (with --real-views); 0: only the real backgrounds are used")
     ap.add_argument("--real-backgrounds", type=int, default=16, help="mined real backgrounds per batch")
     ap.add_argument("--stop-at", type=int, default=0,
                     help="stop after this step, keeping the schedule of --steps (resumable; used to check that "
@@ -277,7 +278,8 @@ def main(argv=None) -> int:
         if real is not None:
             r_rows, r_labels, r_candidates = real_batch(real, step, a.seed, a.real_per_brand,
                                                         a.real_backgrounds * a.mine_from, len(views.brands))
-            refs.append(real.images[r_rows[::1 + a.real_per_brand]])
+            if len(r_rows):
+                refs.append(real.images[r_rows[::1 + a.real_per_brand]])
             pools.append((real.images[r_candidates], a.real_backgrounds))
         picked = hardest(model, frozen, np.concatenate(refs), pools)
         rows = np.concatenate([rows, candidates[picked[0]]])
