@@ -49,9 +49,10 @@ def real_from(summary: dict) -> str:
     if not real:
         return ""
     src = real["sources"]
-    return (f", and {real['count']} crops of real photos: marks of {len(real['brands'])} sportswear brands "
-            f"({', '.join(real['brands'])}; Zhe-cz/logo-detection-project @ {src['sportswear'][:7]}) and "
-            f"background crops of facade photos (jordane95/yologo-dataset @ {src['yologo'][:7]}, groups "
+    marks = ("no brand marks (real backgrounds only)" if summary["settings"].get("real_per_brand") == 0 else
+             f"marks of {len(real['brands'])} sportswear brands ({', '.join(real['brands'])})")
+    return (f", and {real['count']} crops of real photos: {marks} (Zhe-cz/logo-detection-project @ "
+            f"{src['sportswear'][:7]}) and background crops of facade photos (jordane95/yologo-dataset @ {src['yologo'][:7]}, groups "
             f"1, 2, 4, 5); never the open dev brands ({', '.join(real['never_read']['brands'])}) nor yologo "
             f"groups {', '.join(real['never_read']['yologo_groups'])}")
 
