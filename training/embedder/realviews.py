@@ -58,11 +58,11 @@ def mark_views(image: Image.Image, targets: list, boxes: list, rng: np.random.Ge
             continue
         others = [o for o in boxes if o is not b]
         for _ in range(windows):
-            win = V._window(b, others, wh, rng)
+            win = V.window(b, others, wh, rng)
             if win is not None:
                 yield letterbox(image, win), V.SCENE_WINDOW
         for _ in range(tight):
-            yield letterbox(image, V._tight(b, wh, rng)), V.SCENE_TIGHT
+            yield letterbox(image, V.tight(b, wh, rng)), V.SCENE_TIGHT
 
 
 def main(argv=None) -> int:
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
                 for view, kind in mark_views(image, targets, all_boxes, rng, a.windows, a.tight):
                     put(view, label_of[brand], kind)
             for _ in range(a.backgrounds):
-                win = V._background(all_boxes, image.size, rng)
+                win = V.background_window(all_boxes, image.size, rng)
                 if win is not None:
                     put(letterbox(image, win), -1, V.BACKGROUND)
         for item in labels(a.yologo):
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
             for view, _ in mark_views(image, boxes, boxes, rng, 1, 1):
                 put(view, -1, V.BACKGROUND)
             for _ in range(a.backgrounds):
-                win = V._background(boxes, image.size, rng)
+                win = V.background_window(boxes, image.size, rng)
                 if win is not None:
                     put(letterbox(image, win), -1, V.BACKGROUND)
     tmp.rename(a.out / "views.u8")

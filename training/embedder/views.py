@@ -79,7 +79,7 @@ def lookalikes(slugs: list[str], signatures: np.ndarray, count: int = 10) -> lis
     return out
 
 
-def _window(box, others, frame_wh, rng):
+def window(box, others, frame_wh, rng):
     """A square window holding the mark, its side 1-7 times the mark's long side (mostly up
     to 3), placed at random around it; None if it would show much of another mark."""
     fw, fh = frame_wh
@@ -103,14 +103,14 @@ def _window(box, others, frame_wh, rng):
     return win
 
 
-def _tight(box, frame_wh, rng):
+def tight(box, frame_wh, rng):
     fw, fh = frame_wh
     x1, y1, x2, y2 = box
     mx, my = (x2 - x1) * rng.uniform(0, 0.2), (y2 - y1) * rng.uniform(0, 0.2)
     return (max(0, x1 - mx), max(0, y1 - my), min(fw, x2 + mx), min(fh, y2 + my))
 
 
-def _background(boxes, frame_wh, rng):
+def background_window(boxes, frame_wh, rng):
     fw, fh = frame_wh
     for _ in range(12):
         side = int(round(min(fw, fh) * math.exp(rng.uniform(math.log(0.1), math.log(0.6)))))
@@ -161,14 +161,14 @@ def brand_views(icons: IconSet, slug: str, neighbours: list[str], backgrounds, s
             others = [b for b in boxes if b is not o.box]
             n_windows = plan.neighbour_windows if o.decoy else plan.windows
             for _ in range(n_windows):
-                win = _window(o.box, others, FRAME_SIZE, rng)
+                win = window(o.box, others, FRAME_SIZE, rng)
                 if win is not None:
                     views.append((letterbox(image, win), o.brand, NEIGHBOUR if o.decoy else SCENE_WINDOW))
             if not o.decoy:
                 for _ in range(plan.tight):
-                    views.append((letterbox(image, _tight(o.box, FRAME_SIZE, rng)), o.brand, SCENE_TIGHT))
+                    views.append((letterbox(image, tight(o.box, FRAME_SIZE, rng)), o.brand, SCENE_TIGHT))
         for _ in range(plan.backgrounds):
-            win = _background(boxes, FRAME_SIZE, rng)
+            win = background_window(boxes, FRAME_SIZE, rng)
             if win is not None:
                 views.append((letterbox(image, win), None, BACKGROUND))
     assert all(v[0].shape == (SIZE, SIZE, 3) for v in views)

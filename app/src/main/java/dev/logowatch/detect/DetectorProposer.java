@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@code proposer.tiles} above 1 the same batch also holds overlapping tiles of the frame, each
  * fitted to the input on its own, and the boxes of all items are suppressed together. With
  * {@code proposer.join-gap} above 0, neighbouring boxes are also proposed joined into one
- * ({@link #joined}). The engine may be shared by several streams; input buffers are pooled so concurrent calls do
- * not share one and steady state allocates none.
+ * ({@link #joined}). The engine may be shared by several streams; input buffers are pooled
+ * so concurrent calls do not share one and steady state allocates none.
  */
 public final class DetectorProposer implements Proposer {
     private final InferenceEngine detector;
