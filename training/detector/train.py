@@ -14,6 +14,7 @@ a run started again with the same --out resumes where it stopped:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import sys
@@ -235,6 +236,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--checkpoint-minutes", type=float, default=4.0)
     ap.add_argument("--validate-every", type=int, default=500)
+    ap.add_argument("--init", type=Path,
+                    help="final.pt of an earlier run to start from (fine-tuning) instead of the ImageNet weights")
     ap.add_argument("--stop-at", type=int, default=0,
                     help="stop after this step, keeping the schedule of --steps (resumable; used to check that "
                          "a run's first steps are reproduced)")
@@ -269,7 +272,14 @@ def main(argv=None) -> int:
         step, seconds, init, history = ckpt["step"], ckpt["seconds"], ckpt["init"], ckpt["history"]
         print(f"train: resuming at step {step} ({seconds / 60:.1f} min trained so far)", file=log, flush=True)
     else:
-        init = load_imagenet(model)
+        if a.init is not None:
+            if not a.init.is_file():
+                sys.exit(f"train: --init {a.init} does not exist")
+            model.load_state_dict(torch.load(a.init, map_location="cpu")["model"])
+            digest = hashlib.sha256(a.init.read_bytes()).hexdigest()
+            init = f"fine-tuned from {a.init} (sha256 {digest})"
+        else:
+            init = load_imagenet(model)
         step, seconds, history = 0, 0.0, []
         print(f"train: {json.dumps(settings)}\ntrain: init {init}; {frames.train_count} training frames, "
               f"{frames.info['count'] - frames.train_count} validation frames", file=log, flush=True)

@@ -6,6 +6,9 @@
   361, anta, erke, kappa, xtep). Their catalog crops are the references; every labelled mark
   in their photos gives grid-like windows and detector-like tight crops, as ``views.py`` cuts
   them from rendered frames.
+- With ``--logodet``: the training marks of the LogoDet-3K clothes set as well
+  (``training/realdata/logodet_clothes.py``, its ``train/`` part; the held-out marks in ``dev/``
+  are never read), cut the same way.
 - Backgrounds (no brand): the marks of the yologo facade photos of the training groups
   (1, 2, 4, 5; other shops' signs, text-heavy boards, the look-alikes a venue is full of),
   windows of those photos away from every mark, and windows of the sportswear photos away
@@ -69,6 +72,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sportswear", type=Path, required=True, help="set written by training/realdata/sportswear.py")
     ap.add_argument("--yologo", type=Path, required=True, help="set written by training/realdata/yologo.py")
+    ap.add_argument("--logodet", type=Path, help="set written by training/realdata/logodet_clothes.py (its train/ is read)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--windows", type=int, default=2, help="windows per real mark")
@@ -80,33 +84,40 @@ def main(argv=None) -> int:
         print(f"realviews: {a.out} is complete already; delete it to cut again")
         return 0
     a.out.mkdir(parents=True, exist_ok=True)
-    label_of = {b: i for i, b in enumerate(TRAIN_BRANDS)}
+    sets = [(a.sportswear, TRAIN_BRANDS)]
+    if a.logodet is not None:
+        logodet = a.logodet / "train"
+        sets.append((logodet, tuple(sorted(p.name for p in (logodet / "catalog").iterdir() if p.is_dir()))))
+    brands = [b for _, names in sets for b in names]
+    label_of = {b: i for i, b in enumerate(brands)}
     rows: list[tuple[int, int]] = []  # (label, kind) per written view
-    photos = {"sportswear": 0, "yologo": 0}
+    photos = {"sportswear": 0, "logodet": 0, "yologo": 0}
     tmp = a.out / "views.u8.part"
     with open(tmp, "wb") as data:
         def put(view: np.ndarray, label: int, kind: int) -> None:
             data.write(np.ascontiguousarray(view).tobytes())
             rows.append((label, kind))
 
-        for brand in TRAIN_BRANDS:
-            for ref in sorted((a.sportswear / "catalog" / brand).glob("*.png")):
-                put(letterbox(Image.open(ref).convert("RGB")), label_of[brand], V.REFERENCE)
-        for item in labels(a.sportswear):
-            if not item["brands"] or not set(item["brands"]) <= set(TRAIN_BRANDS):
-                continue  # clean negatives are held-out yologo photos; dev brands are never read
-            image = Image.open(a.sportswear / item["image"]).convert("RGB")
-            rng = image_rng(a.seed, item["image"])
-            photos["sportswear"] += 1
-            all_boxes = [b["box"] for b in item["boxes"]]
-            for brand in sorted({b["brand"] for b in item["boxes"]}):
-                targets = [b for b, o in zip(all_boxes, item["boxes"]) if o["brand"] == brand]
-                for view, kind in mark_views(image, targets, all_boxes, rng, a.windows, a.tight):
-                    put(view, label_of[brand], kind)
-            for _ in range(a.backgrounds):
-                win = V.background_window(all_boxes, image.size, rng)
-                if win is not None:
-                    put(letterbox(image, win), -1, V.BACKGROUND)
+        for folder, names in sets:
+            source = "sportswear" if folder == a.sportswear else "logodet"
+            for brand in names:
+                for ref in sorted((folder / "catalog" / brand).glob("*.png")):
+                    put(letterbox(Image.open(ref).convert("RGB")), label_of[brand], V.REFERENCE)
+            for item in labels(folder):
+                if not item["brands"] or not set(item["brands"]) <= set(names):
+                    continue  # clean negatives are held-out yologo photos; dev brands are never read
+                image = Image.open(folder / item["image"]).convert("RGB")
+                rng = image_rng(a.seed, f"{source}:{item['image']}" if source != "sportswear" else item["image"])
+                photos[source] += 1
+                all_boxes = [b["box"] for b in item["boxes"]]
+                for brand in sorted({b["brand"] for b in item["boxes"]}):
+                    targets = [b for b, o in zip(all_boxes, item["boxes"]) if o["brand"] == brand]
+                    for view, kind in mark_views(image, targets, all_boxes, rng, a.windows, a.tight):
+                        put(view, label_of[brand], kind)
+                for _ in range(a.backgrounds):
+                    win = V.background_window(all_boxes, image.size, rng)
+                    if win is not None:
+                        put(letterbox(image, win), -1, V.BACKGROUND)
         for item in labels(a.yologo):
             name = Path(item["image"]).name
             if name.split("_", 1)[0] not in TRAIN_GROUPS:
@@ -128,11 +139,13 @@ def main(argv=None) -> int:
     counts = {name: int((kind == k).sum()) for k, name in enumerate(V.KIND_NAMES)}
     per_brand = {b: int((label == i).sum()) for b, i in label_of.items()}
     info = {
-        "size": SIZE, "count": len(rows), "seed": a.seed, "brands": list(TRAIN_BRANDS),
-        "train_brands": len(TRAIN_BRANDS), "val_brands": 0, "neighbours": {}, "kinds": counts,
-        "per_brand": per_brand, "photos": photos, "never_read": {"brands": list(DEV_BRANDS), "yologo_groups": ["3", "6"]},
+        "size": SIZE, "count": len(rows), "seed": a.seed, "brands": brands,
+        "train_brands": len(brands), "val_brands": 0, "neighbours": {}, "kinds": counts,
+        "per_brand": per_brand, "photos": photos, "never_read": {"brands": list(DEV_BRANDS), "yologo_groups": ["3", "6"],
+                                                    "logodet": "dev/ (held-out marks)"},
         "sources": {s: json.loads((d / "card.json").read_text()).get("commit")
-                    for s, d in (("sportswear", a.sportswear), ("yologo", a.yologo))},
+                    for s, d in (("sportswear", a.sportswear), ("yologo", a.yologo), ("logodet", a.logodet))
+                    if d is not None},
         "seconds": round(time.monotonic() - started),
     }
     (a.out / "views.json").write_text(json.dumps(info, indent=1) + "\n")  # last: marks a complete cut

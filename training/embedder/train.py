@@ -120,12 +120,16 @@ def hardest(model, frozen, refs: np.ndarray, pools: list[tuple[np.ndarray, int]]
 
 
 def real_batch(real: Views, step: int, seed: int, per_brand: int, background_candidates: int,
-               label_offset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rows and labels of the real views of the batch for ``step``: every real brand with one
-    catalog crop first and ``per_brand`` photo crops; and real background rows to mine from."""
+               label_offset: int, brands: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows and labels of the real views of the batch for ``step``: every real brand (or
+    ``brands`` of them drawn at random) with one catalog crop first and ``per_brand`` photo
+    crops; and real background rows to mine from."""
     rng = np.random.default_rng([seed, step, 1])
     rows, labels = [], []
-    for b in range(real.train_count if per_brand > 0 else 0):  # 0: real backgrounds only
+    chosen = range(real.train_count if per_brand > 0 else 0)  # 0: real backgrounds only
+    if 0 < brands < len(chosen):
+        chosen = sorted(int(b) for b in rng.choice(len(chosen), brands, replace=False))
+    for b in chosen:
         rows.append(int(rng.choice(real.of(b, (V.REFERENCE,)))))
         scenes = real.of(b, (V.SCENE_WINDOW, V.SCENE_TIGHT))
         rows += [int(r) for r in rng.choice(scenes, per_brand, replace=len(scenes) < per_brand)]
@@ -226,6 +230,8 @@ def main(argv=None) -> int:
     ap.add_argument("--real-per-brand", type=int, default=3,
                     help="photo crops per real brand (with --real-views); 0: only the real backgrounds are used")
     ap.add_argument("--real-backgrounds", type=int, default=16, help="mined real backgrounds per batch")
+    ap.add_argument("--real-brands", type=int, default=0,
+                    help="real brands per batch, drawn at random (0: every real brand in every batch)")
     ap.add_argument("--stop-at", type=int, default=0,
                     help="stop after this step, keeping the schedule of --steps (resumable; used to check that "
                          "a run's first steps are reproduced)")
@@ -277,7 +283,8 @@ def main(argv=None) -> int:
         pools = [(views.images[candidates], a.backgrounds)]
         if real is not None:
             r_rows, r_labels, r_candidates = real_batch(real, step, a.seed, a.real_per_brand,
-                                                        a.real_backgrounds * a.mine_from, len(views.brands))
+                                                        a.real_backgrounds * a.mine_from, len(views.brands),
+                                                        a.real_brands)
             if len(r_rows):
                 refs.append(real.images[r_rows[::1 + a.real_per_brand]])
             pools.append((real.images[r_candidates], a.real_backgrounds))

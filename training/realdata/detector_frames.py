@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     ap.add_argument("--set", type=Path, required=True, help="folder written by yologo.py")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--dev-groups", default="3_google,6_google",
-                    help="photo groups kept out of training, comma-separated")
+                    help="photo groups kept out of training, comma-separated ('' for none)")
     ap.add_argument("--dev-brands", default=None,
                     help="for a brand-labelled set: the brands kept out of training, comma-separated; "
                          "their photos and the brandless negatives form the dev set, with their references")
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
         dev_groups = set()
     else:
         dev_brands = set()
-        dev_groups = set(a.dev_groups.split(","))
+        dev_groups = set(filter(None, a.dev_groups.split(",")))  # "": every photo trains
         unknown = dev_groups - {group(r["image"]) for r in rows}
         if unknown:
             sys.exit(f"detector_frames: no photo group {sorted(unknown)} in {a.set}")
