@@ -102,13 +102,22 @@ def targets(boxes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.nd
         np.array(offsets, np.float32).reshape(-1, 2)
 
 
-def crop(frames: Frames, i: int, rng: np.random.Generator, size: int):
-    """A random square crop of frame i, scaled to size x size, and the marks mostly inside it."""
+def crop(frames: Frames, i: int, rng: np.random.Generator, size: int, zoom_out: float = 1.4):
+    """A random square crop of frame i, scaled to size x size, and the marks mostly inside it.
+    Its side is 0.7 to ``zoom_out`` times ``size`` frame pixels; a side beyond the frame's
+    height takes the frame shrunk onto a padded square, so marks larger than ``size`` are seen
+    whole (otherwise they would only ever be cut, and learnt as background)."""
     img, boxes = frames.letterboxed(i)
-    side = int(round(size * float(np.exp(rng.uniform(math.log(0.7), math.log(1.4))))))
-    side = min(side, HEIGHT)
-    x0 = int(rng.integers(0, WIDTH - side + 1))
-    y0 = int(rng.integers(0, HEIGHT - side + 1))
+    side = int(round(size * float(np.exp(rng.uniform(math.log(0.7), math.log(zoom_out))))))
+    if side > HEIGHT:
+        big = min(side, WIDTH)
+        canvas = np.empty((big, max(big, WIDTH), 3), np.uint8)
+        canvas[:] = PAD
+        dy = int(rng.integers(0, big - HEIGHT + 1))
+        canvas[dy:dy + HEIGHT, :WIDTH] = img
+        img, boxes, side = canvas, boxes + np.array([0, dy, 0, dy], np.float32), big
+    x0 = int(rng.integers(0, img.shape[1] - side + 1))
+    y0 = int(rng.integers(0, img.shape[0] - side + 1))
     patch = torch.from_numpy(np.ascontiguousarray(img[y0:y0 + side, x0:x0 + side])).permute(2, 0, 1).float()
     patch = F.interpolate(patch[None], size=(size, size), mode="bilinear", align_corners=False,
                           antialias=side > size)[0]
@@ -132,12 +141,12 @@ def focal(pred: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
     return -(pos_loss + neg_loss) / pos.sum().clamp(min=1)
 
 
-def batch(frames: Frames, step: int, seed: int, count: int, size: int):
+def batch(frames: Frames, step: int, seed: int, count: int, size: int, zoom_out: float = 1.4):
     rng = np.random.default_rng([seed, step])
     picks = rng.integers(0, frames.train_count, count)
     images, heats, cells, sizes, offsets, items = [], [], [], [], [], []
     for n, i in enumerate(picks):
-        img, boxes = crop(frames, int(i), rng, size)
+        img, boxes = crop(frames, int(i), rng, size, zoom_out)
         heat, c, sz, off = targets(boxes, size)
         images.append(img)
         heats.append(heat)
@@ -236,6 +245,9 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--checkpoint-minutes", type=float, default=4.0)
     ap.add_argument("--validate-every", type=int, default=500)
+    ap.add_argument("--zoom-out", type=float, default=1.4,
+                    help="largest crop side as a multiple of --crop (above 360/crop: frames shrunk onto a padded "
+                         "square, so large marks are learnt whole)")
     ap.add_argument("--init", type=Path,
                     help="final.pt of an earlier run to start from (fine-tuning) instead of the ImageNet weights")
     ap.add_argument("--stop-at", type=int, default=0,
@@ -289,7 +301,7 @@ def main(argv=None) -> int:
     stop = min(a.steps, a.stop_at) if a.stop_at > 0 else a.steps
     while step < stop:
         t0 = time.monotonic()
-        x, heat, items, cells, sizes, offsets = batch(frames, step, a.seed, a.batch, a.crop)
+        x, heat, items, cells, sizes, offsets = batch(frames, step, a.seed, a.batch, a.crop, a.zoom_out)
         scale = lr_at(step, a.steps, a.warmup)
         for g in optimizer.param_groups:
             g["lr"] = g["base"] * scale

@@ -26,24 +26,36 @@ import java.util.List;
  * @param joinGap      detector boxes this close (times the smaller box's short side) are also
  *                     proposed joined into one, so a lockup boxed in parts (wordmark and
  *                     symbol) is embedded whole; 0: never
+ * @param zoomOut      the detector also runs on the whole frame drawn this many times smaller
+ *                     inside its input (1: never), so marks larger than it learnt to box (a
+ *                     wordmark filling a product photo) are seen at a scale it knows; one more
+ *                     detector item
  */
 public record ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
                              List<Double> gridSizes, double gridStride, double cropPadding, int tiles,
-                             double tileOverlap, double joinGap) {
+                             double tileOverlap, double joinGap, double zoomOut) {
 
     public enum Kind { GRID, DETECTOR }
 
     /** Whole frames only, no tiles. */
     public ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
                           List<Double> gridSizes, double gridStride, double cropPadding) {
-        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, 1, 0.25, 0);
+        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, 1, 0.25, 0, 1);
     }
 
     /** No joined boxes. */
     public ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
                           List<Double> gridSizes, double gridStride, double cropPadding, int tiles,
                           double tileOverlap) {
-        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, tiles, tileOverlap, 0);
+        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, tiles, tileOverlap, 0, 1);
+    }
+
+    /** No zoomed-out pass. */
+    public ProposerConfig(Kind kind, double minScore, int minSize, double nmsIou, int maxProposals,
+                          List<Double> gridSizes, double gridStride, double cropPadding, int tiles,
+                          double tileOverlap, double joinGap) {
+        this(kind, minScore, minSize, nmsIou, maxProposals, gridSizes, gridStride, cropPadding, tiles, tileOverlap,
+                joinGap, 1);
     }
 
     static ProposerConfig read(ConfigNode node) {
@@ -59,9 +71,10 @@ public record ProposerConfig(Kind kind, double minScore, int minSize, double nms
         int tiles = node.integer("tiles", 1, 1, 4);
         double tileOverlap = node.number("tile-overlap", 0.25, 0.0, 0.5);
         double joinGap = node.number("join-gap", 0.0, 0.0, 4.0);
+        double zoomOut = node.number("zoom-out", 1.0, 1.0, 4.0);
         grid.rejectUnknownKeys();
         node.rejectUnknownKeys();
         return new ProposerConfig(kind, minScore, minSize, nmsIou, maxProposals, sizes, stride, cropPadding, tiles,
-                tileOverlap, joinGap);
+                tileOverlap, joinGap, zoomOut);
     }
 }

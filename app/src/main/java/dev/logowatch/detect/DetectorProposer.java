@@ -24,7 +24,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@code proposer.tiles} above 1 the same batch also holds overlapping tiles of the frame, each
  * fitted to the input on its own, and the boxes of all items are suppressed together. With
  * {@code proposer.join-gap} above 0, neighbouring boxes are also proposed joined into one
- * ({@link #joined}). The engine may be shared by several streams; input buffers are pooled
+ * ({@link #joined}). With {@code proposer.zoom-out} above 1 the batch also holds the whole
+ * frame drawn that many times smaller, for marks larger than the detector learnt to box.
+ * The engine may be shared by several streams; input buffers are pooled
  * so concurrent calls do not share one and steady state allocates none.
  */
 public final class DetectorProposer implements Proposer {
@@ -40,6 +42,7 @@ public final class DetectorProposer implements Proposer {
     private final double nmsIou;
     private final int maxProposals;
     private final double joinGap;
+    private final double zoomOut;
 
     /** @param meters where to record the propose stage's time (preprocessing included), or {@code null} */
     public DetectorProposer(InferenceEngine detector, ProposerConfig config, DeviceMeters meters) {
@@ -57,6 +60,11 @@ public final class DetectorProposer implements Proposer {
         this.nmsIou = config.nmsIou();
         this.maxProposals = config.maxProposals();
         this.joinGap = config.joinGap();
+        this.zoomOut = config.zoomOut();
+        if (zoomOut > 1 && manifest.input().resize() != ModelManifest.Resize.LETTERBOX) {
+            throw new IllegalArgumentException("proposer.zoom-out " + zoomOut + " needs a letterbox detector input; "
+                    + manifest.name() + " (" + manifest.manifestFile() + ") resizes by " + manifest.input().resize());
+        }
         this.inputName = manifest.input().name();
         this.logitsName = manifest.output().names().get(0);
         this.boxesName = manifest.output().names().get(1);
@@ -67,9 +75,14 @@ public final class DetectorProposer implements Proposer {
         long started = System.nanoTime();
         BgrImage image = BgrImage.of(frame);
         Box whole = new Box(0, 0, frame.width(), frame.height());
-        List<Box> crops = new ArrayList<>();
-        crops.add(whole);
-        crops.addAll(tiles(frame.width(), frame.height(), tiles, tileOverlap));
+        List<View> crops = new ArrayList<>();
+        crops.add(new View(whole, 1));
+        if (zoomOut > 1) {
+            crops.add(new View(whole, 1 / zoomOut));
+        }
+        for (Box tile : tiles(frame.width(), frame.height(), tiles, tileOverlap)) {
+            crops.add(new View(tile, 1));
+        }
         InputBatch batch = batches.poll();
         if (batch == null) {
             // An engine built for fewer items (a TensorRT profile of batch 1) takes the tiles in turns.
@@ -85,13 +98,14 @@ public final class DetectorProposer implements Proposer {
                 for (int i = 0; i < count; i++) {
                     // Shrinking a frame to the detector's input costs about as much as the detector
                     // itself on a CPU, so its rows are shared with the common pool.
-                    placements[i] = batch.add(image, crops.get(first + i), InputBatch.HELPERS);
+                    View view = crops.get(first + i);
+                    placements[i] = batch.add(image, view.crop(), InputBatch.HELPERS, view.fit());
                 }
                 Map<String, Tensor> outputs = detector.run(Map.of(inputName, batch.tensor()));
                 Tensor logits = output(outputs, logitsName);
                 Tensor boxes = output(outputs, boxesName);
                 for (int i = 0; i < count; i++) {
-                    Box crop = crops.get(first + i);
+                    Box crop = crops.get(first + i).crop();
                     for (Proposal p : decoder.decode(logits, boxes, i, placements[i])) {
                         // A box on a tile's inner edge is a mark cut in two; the neighbouring tile
                         // or the whole frame holds it whole.
@@ -181,6 +195,10 @@ public final class DetectorProposer implements Proposer {
             }
         }
         return out;
+    }
+
+    /** One detector item: a region of the frame, drawn at {@code fit} of its letterboxed size. */
+    private record View(Box crop, double fit) {
     }
 
     private static boolean onInnerEdge(Box box, Box tile, Box frame) {

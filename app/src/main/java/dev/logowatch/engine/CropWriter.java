@@ -43,7 +43,7 @@ final class CropWriter {
      * @throws IllegalArgumentException when the crop does not overlap the image
      */
     Placement write(BgrImage image, Box crop, float[] data, int base) {
-        return write(image, crop, data, base, 0, 1);
+        return write(image, crop, data, base, 0, 1, 1.0);
     }
 
     /**
@@ -51,8 +51,14 @@ final class CropWriter {
      * with their padding, the rows above the content with the first band and those below with
      * the last. Writers given every band of the same crop fill the item together, exactly as
      * one writer would.
+     *
+     * @param fit share of the letterboxed size the crop is drawn at, centred in padding (1: the
+     *            whole input; below 1 only for letterbox inputs)
      */
-    Placement write(BgrImage image, Box crop, float[] data, int base, int part, int parts) {
+    Placement write(BgrImage image, Box crop, float[] data, int base, int part, int parts, double fit) {
+        if (!(fit > 0 && fit <= 1) || fit < 1 && input.resize() != ModelManifest.Resize.LETTERBOX) {
+            throw new IllegalArgumentException("fit " + fit + " needs a letterbox input and 0 < fit <= 1");
+        }
         double x1 = Math.max(0, crop.x1());
         double y1 = Math.max(0, crop.y1());
         double x2 = Math.min(image.width(), crop.x2());
@@ -78,7 +84,7 @@ final class CropWriter {
                 top = 0;
             }
             case LETTERBOX -> {
-                double s = Math.min(width / cw, height / ch);
+                double s = Math.min(width / cw, height / ch) * fit;
                 contentWidth = clamp((int) Math.round(cw * s), 1, width);
                 contentHeight = clamp((int) Math.round(ch * s), 1, height);
                 left = (width - contentWidth) / 2;

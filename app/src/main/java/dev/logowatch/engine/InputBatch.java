@@ -112,6 +112,18 @@ public final class InputBatch {
      * @throws IllegalArgumentException when the crop does not overlap the image
      */
     public Placement add(BgrImage image, Box crop, Executor helpers) {
+        return add(image, crop, helpers, 1.0);
+    }
+
+    /**
+     * As {@link #add(BgrImage, Box, Executor)}, the crop drawn at {@code fit} of its letterboxed
+     * size, centred in padding: a zoomed-out view in which marks too large for a detector's
+     * reach appear smaller.
+     *
+     * @throws IllegalArgumentException when {@code fit} is not in (0, 1], or below 1 for an
+     *                                  input that is not letterboxed
+     */
+    public Placement add(BgrImage image, Box crop, Executor helpers, double fit) {
         if (count == capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " items)");
         }
@@ -119,7 +131,7 @@ public final class InputBatch {
         int base = count * itemSize;
         Placement[] placements = new Placement[parts];
         share(parts, parts, helpers,
-                (writer, part) -> placements[part] = writer.write(image, crop, data, base, part, parts));
+                (writer, part) -> placements[part] = writer.write(image, crop, data, base, part, parts, fit));
         count++;
         return placements[0];
     }

@@ -69,6 +69,7 @@ public final class ConfigCorruptions {
         TYPES.put("proposer.tiles", Type.range(Kind.INT, 1, 4));
         TYPES.put("proposer.tile-overlap", Type.range(Kind.NUMBER, 0, 0.5));
         TYPES.put("proposer.join-gap", Type.range(Kind.NUMBER, 0, 4));
+        TYPES.put("proposer.zoom-out", Type.range(Kind.NUMBER, 1, 4));
         TYPES.put("proposer.grid.sizes", Type.range(Kind.NUMBERS, 0.01, 1));
         TYPES.put("proposer.grid.stride", Type.range(Kind.NUMBER, 0.1, 1));
         TYPES.put("catalog.dir", Type.of(Kind.DIR));

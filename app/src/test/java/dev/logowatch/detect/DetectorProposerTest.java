@@ -93,6 +93,30 @@ class DetectorProposerTest {
         }
     }
 
+    @Test
+    void aZoomedOutPassAddsTheBoxesOfTheFrameDrawnSmaller() {
+        ProposerConfig zoomed = new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 4, 0.5, 10, List.of(0.5), 0.5,
+                0.0, 1, 0.25, 0, 2);
+        try (OnnxEngine detector = OnnxEngine.open(TestModels.model("detr"), 1, 4)) {
+            Frame frame = new Frame("cam", Instant.EPOCH, 1, new BufferedImage(128, 64, BufferedImage.TYPE_3BYTE_BGR));
+            List<Proposal> whole = Proposer.create(CONFIG, Optional.of(detector), null).propose(frame);
+            List<Proposal> withZoom = Proposer.create(zoomed, Optional.of(detector), null).propose(frame);
+
+            // The test detector answers the same input boxes for every item; on the frame drawn at
+            // half size they map back twice as large (clipped to the frame), so a mark larger than
+            // the detector boxes is found.
+            assertThat(withZoom).containsAll(whole);
+            assertThat(withZoom.size()).isGreaterThan(whole.size()).isLessThanOrEqualTo(10);
+            double widest = whole.stream().mapToDouble(p -> p.box().width()).max().orElseThrow();
+            assertThat(withZoom).anySatisfy(p -> assertThat(p.box().width()).isGreaterThan(widest));
+            assertThat(withZoom).allSatisfy(p -> {
+                assertThat(p.box().x1()).isGreaterThanOrEqualTo(0);
+                assertThat(p.box().x2()).isLessThanOrEqualTo(128);
+                assertThat(p.box().y2()).isLessThanOrEqualTo(64);
+            });
+        }
+    }
+
     private static long proposeCount(DeviceMeters meters) {
         return meters.registry().timer("logowatch.stage.duration", List.of(Tag.create("stage", "propose")))
                 .orElseThrow().count();

@@ -86,6 +86,33 @@ class InputBatchTest {
     }
 
     @Test
+    void aZoomedOutItemDrawsTheCropSmallerInTheCentreAndMapsBoxesBack() {
+        // A flat 8x4 picture of 200 into an 8x8 input at half its letterboxed size: 4x2 in the middle.
+        int[] values = new int[32];
+        java.util.Arrays.fill(values, 200);
+        InputBatch batch = new InputBatch(raw(8, 8, ModelManifest.Resize.LETTERBOX), 1);
+
+        Placement placement = batch.add(gray(8, 4, values), new Box(0, 0, 8, 4), Runnable::run, 0.5);
+        Tensor t = batch.tensor();
+
+        assertThat(placement.scaleX()).isEqualTo(0.5);
+        assertThat(placement.left()).isEqualTo(2);
+        assertThat(placement.top()).isEqualTo(3);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 8; x++) {
+                boolean content = x >= 2 && x < 6 && y >= 3 && y < 5;
+                assertThat(at(t, 0, 0, y, x)).as("(%d, %d)", x, y).isEqualTo(content ? 200f : 0f);
+            }
+        }
+        // What the model reports in input pixels comes back in frame pixels at twice the size.
+        assertThat(placement.toFrame(2, 3, 4, 4)).isEqualTo(new Box(0, 0, 4, 2));
+        // Only a letterbox can be drawn smaller; a stretch input has no padding to centre it in.
+        InputBatch stretch = new InputBatch(raw(8, 8, ModelManifest.Resize.STRETCH), 1);
+        assertThatThrownBy(() -> stretch.add(gray(8, 4, values), new Box(0, 0, 8, 4), Runnable::run, 0.5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("letterbox");
+    }
+
+    @Test
     void bgrModelsGetBlueFirst() {
         byte[] bgr = {10, 20, 30};
         InputBatch batch = new InputBatch(input(1, 1, ModelManifest.Color.BGR, 1.0, List.of(0.0, 0.0, 0.0),
