@@ -11,7 +11,8 @@
 #
 # Usage: training/train.sh [--schedule short|long] [--steps N] [--seed N] [--out DIR] [--work DIR]
 #                          [--only embedder|detector] [--real-repo DIR] [--sportswear-repo DIR]
-#                          [--embedder-real none|brands|backgrounds] [--no-apt] [--no-setup]
+#                          [--embedder-real none|brands|backgrounds] [--logodet-repo DIR]
+#                          [--no-apt] [--no-setup]
 #   --schedule short  the committed models: embedder 2000 steps of 160 crops (30-60 min on 2
 #                     shared cores), detector 2500 steps of 16 crops (40-80 min)
 #   --schedule long   embedder 6000 steps and twice the rendered frames per brand (about 3 h)
@@ -29,6 +30,11 @@
 #                     (embedder/realviews.py): "brands" (the five training brands' photo crops and
 #                     real backgrounds) or "backgrounds" (real backgrounds only); default none,
 #                     as the committed embedder (measured in docs/accuracy.md)
+#   --logodet-repo    a git snapshot of leaaumagy/Logo-detection-with-yolov8-on-youtube-videos
+#                     (with --sportswear-repo): its LogoDet-3K clothes photos of 29 training marks
+#                     (realdata/logodet_clothes.py; 12 more are an open dev set) fine-tune the
+#                     detector, 1000 more steps with zoomed-out crops so large marks are learnt
+#                     whole; with --embedder-real brands the embedder's real crops include them
 # Needs ../shared/models/mobilenet_v3_small_imagenet_features.pt for the ImageNet start;
 # without it the backbones train from scratch (with a warning) and end up clearly worse.
 set -euo pipefail
@@ -44,6 +50,7 @@ work=${LOGOWATCH_TRAINING_WORK:-$HOME/.cache/logowatch}
 only=
 real_repo=
 sportswear_repo=
+logodet_repo=
 embedder_real=none
 apt=1
 setup=1
@@ -60,6 +67,7 @@ while [[ $# -gt 0 ]]; do
     --real-repo) real_repo=$2; shift 2 ;;
     --sportswear-repo) sportswear_repo=$2; shift 2 ;;
     --embedder-real) embedder_real=$2; shift 2 ;;
+    --logodet-repo) logodet_repo=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "train.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -93,6 +101,13 @@ if [[ -n $sportswear_repo ]]; then
     exit 2
   }
 fi
+if [[ -n $logodet_repo ]]; then
+  [[ -n $sportswear_repo ]] || { echo "train.sh: --logodet-repo needs --sportswear-repo" >&2; exit 2; }
+  git --git-dir "$logodet_repo" cat-file -e 637a6d258e17852d4b1ac7cea66669b99032bdbf 2>/dev/null || {
+    echo "train.sh: --logodet-repo $logodet_repo is not a git snapshot of leaaumagy/Logo-detection-with-yolov8-on-youtube-videos holding commit 637a6d2" >&2
+    exit 2
+  }
+fi
 
 if [[ $setup -eq 1 ]]; then
   if [[ $apt -eq 1 ]]; then "$here/setup.sh"; else "$here/setup.sh" --no-apt; fi
@@ -120,16 +135,28 @@ if [[ -n $sportswear_repo ]]; then
   [[ -f $sportswear/labels.jsonl ]] ||
     "$python" "$here/realdata/sportswear.py" --repo "$sportswear_repo" --negatives "$real" --out "$sportswear"
 fi
+logodet=$work/real/logodet-clothes
+if [[ -n $logodet_repo ]]; then
+  [[ -f $logodet/card.json ]] ||
+    "$python" "$here/realdata/logodet_clothes.py" --repo "$logodet_repo" --negatives "$real" --out "$logodet"
+fi
 
 if [[ $only != detector ]]; then
   views=$work/embedder/views-f$frames-seed$seed
   run=$work/embedder/run-$schedule-s$steps-seed$seed
   real_views=()
   if [[ $embedder_real != none ]]; then
-    "$python" "$here/embedder/realviews.py" --sportswear "$sportswear" --yologo "$real" \
-      --out "$work/embedder/real-views-seed$seed" --seed "$seed"
-    real_views=(--real-views "$work/embedder/real-views-seed$seed")
-    run=$work/embedder/run-real-$schedule-s$steps-seed$seed
+    if [[ -n $logodet_repo ]]; then
+      "$python" "$here/embedder/realviews.py" --sportswear "$sportswear" --yologo "$real" --logodet "$logodet" \
+        --out "$work/embedder/real-views-logodet-seed$seed" --seed "$seed"
+      real_views=(--real-views "$work/embedder/real-views-logodet-seed$seed" --real-brands 12)
+      run=$work/embedder/run-reallogodet-$schedule-s$steps-seed$seed
+    else
+      "$python" "$here/embedder/realviews.py" --sportswear "$sportswear" --yologo "$real" \
+        --out "$work/embedder/real-views-seed$seed" --seed "$seed"
+      real_views=(--real-views "$work/embedder/real-views-seed$seed")
+      run=$work/embedder/run-real-$schedule-s$steps-seed$seed
+    fi
     if [[ $embedder_real == backgrounds ]]; then
       real_views+=(--real-per-brand 0 --real-backgrounds 32)
       run=$work/embedder/run-realbg-$schedule-s$steps-seed$seed
@@ -170,6 +197,17 @@ if [[ $only != embedder ]]; then
     fi
     "$python" "$here/detector/train.py" --frames "$frames_dir" "${real_frames[@]}" --out "$run" \
       --steps "$detector_steps" --seed "$seed" --threads 2
+    if [[ -n $logodet_repo ]]; then
+      [[ -f $work/real/logodet-detector/frames/frames.json ]] ||
+        "$python" "$here/realdata/detector_frames.py" --set "$logodet/train" --out "$work/real/logodet-detector" \
+          --dev-groups ""
+      base=$run
+      run=$work/detector/run-mixed4-ft1000-seed$seed
+      echo "train.sh: fine-tuning $base/final.pt with $work/real/logodet-detector/frames, run in $run"
+      "$python" "$here/detector/train.py" --frames "$frames_dir" "${real_frames[@]}" \
+        "$work/real/logodet-detector/frames" --init "$base/final.pt" --out "$run" --steps 1000 --lr 1e-3 \
+        --warmup 50 --zoom-out 2.5 --seed "$seed" --threads 2
+    fi
   fi
   tail -n 2 "$run/train.log"
   "$python" "$here/detector/export.py" --weights "$run/final.pt" --out "$out/logo-detector"

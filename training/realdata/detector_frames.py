@@ -112,7 +112,9 @@ def main(argv=None) -> int:
     data.flush()
     np.savez(frames_dir / "boxes.npz", boxes=np.concatenate(all_boxes),
              first=np.array(first + [sum(map(len, all_boxes))]))
-    card = json.loads((a.set / "card.json").read_text()) if (a.set / "card.json").exists() else {}
+    # A set split into parts (logodet_clothes.py's train/) keeps its card one folder up.
+    cards = [f for f in (a.set / "card.json", a.set.parent / "card.json") if f.exists()]
+    card = json.loads(cards[0].read_text()) if cards else {}
     info = {"count": len(train), "size": [WIDTH, HEIGHT], "source": card.get("source"), "commit": card.get("commit"),
             "train_groups": sorted({group(r["image"]) for r in train}) if not dev_brands else [],
             "dev_groups": sorted(dev_groups),
