@@ -79,6 +79,16 @@ def boxes_of(label_text: str, w: int, h: int) -> list[dict]:
     return boxes
 
 
+def decoded(data: bytes) -> Image.Image | None:
+    """The photo in ``data`` as RGB, or None when it cannot be decoded."""
+    try:
+        im = Image.open(io.BytesIO(data))
+        im.load()
+        return im.convert("RGB")
+    except Exception:
+        return None
+
+
 def crop(im: Image.Image, box: list[float]) -> Image.Image:
     x1, y1, x2, y2 = box
     px, py = (x2 - x1) * REFERENCE_PADDING, (y2 - y1) * REFERENCE_PADDING

@@ -21,7 +21,6 @@ Usage: logodet_clothes.py --repo /path/to/Logo-detection-with-yolov8-on-youtube-
 """
 import argparse
 import hashlib
-import io
 import json
 import re
 import sys
@@ -32,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apparel import crop, size_buckets, start, write_labels  # noqa: E402
+from apparel import crop, decoded, size_buckets, start, write_labels  # noqa: E402
 from yologo import Blobs, git, tree  # noqa: E402
 
 COMMIT = "637a6d258e17852d4b1ac7cea66669b99032bdbf"
@@ -120,11 +119,8 @@ def read_marks(repo: Path, commit: str, left_out: dict) -> dict:
                     dup_of = seen[digest]
                     duplicates[(folder, dup_of)] = duplicates.get((folder, dup_of), 0) + 1
                     continue
-                try:
-                    im = Image.open(io.BytesIO(data))
-                    im.load()
-                    im = im.convert("RGB")
-                except Exception:
+                im = decoded(data)
+                if im is None:
                     left_out["unreadable photo"] += 1
                     continue
                 boxes = objects(blobs.read(files[name]), im.width, im.height, brand)

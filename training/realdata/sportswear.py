@@ -19,7 +19,6 @@ Usage: sportswear.py --repo /path/to/logo-detection-project.git \
 """
 import argparse
 import hashlib
-import io
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -29,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from apparel import crop, rank, size_buckets, start, write_labels  # noqa: E402
+from apparel import crop, decoded, rank, size_buckets, start, write_labels  # noqa: E402
 from yologo import Blobs, tree  # noqa: E402
 
 COMMIT = "49f366c8c1b76ebac5b220d47f6ca611675e209d"
@@ -90,11 +89,8 @@ def main():
             if digest in seen:
                 left_out["exact duplicate"] += 1
                 continue
-            try:
-                im = Image.open(io.BytesIO(data))
-                im.load()
-                im = im.convert("RGB")
-            except Exception:
+            im = decoded(data)
+            if im is None:
                 left_out["unreadable photo"] += 1
                 continue
             boxes = objects(blobs.read(labels[label]), im.width, im.height, unknown)
