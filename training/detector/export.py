@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import torch  # noqa: E402
 from detector.model import HEIGHT, TOP_K, WIDTH, Exported, LogoDetector  # noqa: E402
 from embedder.preprocess import MEAN, PAD, SCALE, STD  # noqa: E402
 
-NAME = "logo-detector-v2"
+NAME = "logo-detector-v3"
 OPSET = 17
 
 LICENSE = ("BSD-3-Clause. Weights derived from torchvision's ImageNet weights for MobileNetV3-Small "
@@ -36,8 +37,15 @@ def trained_on(frames: dict) -> str:
         return " and ".join(trained_on(f) for f in frames["sets"])
     if "simple_icons" in frames:
         return f"{frames['count']} synthetic frames of simple-icons {frames['simple_icons']} training-split brands"
-    which = (f"groups {', '.join(frames['train_groups'])}" if frames.get("train_groups")
-             else f"brands {', '.join(frames.get('train_brands', []))}")
+    groups = frames.get("train_groups") or []
+    if len(groups) > 12:
+        # Photo-level groups (one per LogoDet photo): the marks they show say more than the list.
+        marks = sorted({g.split("_")[0] for g in groups})
+        which = f"{len(groups)} photo groups of {len(marks)} marks ({', '.join(marks)})"
+    elif groups:
+        which = f"groups {', '.join(groups)}"
+    else:
+        which = f"brands {', '.join(frames.get('train_brands', []))}"
     return (f"{frames['count']} real photos of {frames.get('source')} @ {frames.get('commit')}, {which} "
             "(realdata/detector_frames.py)")
 
@@ -52,6 +60,11 @@ def licence(frames: dict) -> str:
             "training only and never redistributed.")
 
 
+def portable(init: str) -> str:
+    """An init naming an earlier run by its cache path, shortened to the run folder and file."""
+    return re.sub(r"/\S*/(run-[^/\s]+/[^/\s]+\.pt)", r"\1", init)
+
+
 def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
     frames = summary["frames"]
     return {
@@ -60,7 +73,7 @@ def manifest(data: bytes, summary: dict, width: int, height: int) -> dict:
                   "mean": list(MEAN), "std": list(STD), "resize": "letterbox", "pad": list(PAD)},
         "output": {"kind": "detr", "names": ["logits", "pred_boxes"], "dim": 2},
         "license": licence(frames),
-        "trained_from": (f"{summary['init']}; the ImageNet copy was saved by a third party (see "
+        "trained_from": (f"{portable(summary['init'])}; the ImageNet copy was saved by a third party (see "
                          f"../shared/models/README.md). Trained {summary['steps']} steps "
                          f"({summary['train_minutes']} min on 2 CPU cores, seed {summary['settings']['seed']}) "
                          f"as a one-class CenterNet on {trained_on(frames)}; the top {TOP_K} heatmap peaks are "
@@ -88,7 +101,8 @@ def main(argv=None) -> int:
     onnx_file = a.out / "model.onnx"
     dummy = torch.zeros(2, 3, height, width)
     torch.onnx.export(model, dummy, str(onnx_file), input_names=["input"], output_names=["logits", "pred_boxes"],
-                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "pred_boxes": {0: "batch"}},
+                      dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "logits": {0: "batch"},
+                                    "pred_boxes": {0: "batch"}},
                       opset_version=OPSET, do_constant_folding=True)
     onnx.checker.check_model(onnx.load(str(onnx_file)))
     data = onnx_file.read_bytes()

@@ -8,6 +8,7 @@ Creates, each in its own folder with model.onnx and model.json:
   embedder-batch4/  the same graph exported with a fixed batch of 4
   detr/             input [N,3,64,64] -> constant DETR outputs broadcast to the batch:
                     logits [N,5,3] (2 classes + no-object), pred_boxes [N,5,4] (cx, cy, w, h)
+  detr-sized/       the same with free height and width, input [N,3,H,W] (manifest size 64x64)
 
 Weights are fixed (seeded), so every run writes the same models. Needs python3-onnx and
 python3-numpy (Debian packages).
@@ -82,7 +83,7 @@ def embedder(batch):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 
-def detr():
+def detr(height=64, width=64):
     queries, classes = DETR_LOGITS.shape
     nodes = [
         # zero [N,1,1] that depends on the input, so the constants follow the batch size
@@ -94,7 +95,7 @@ def detr():
     ]
     graph = helper.make_graph(
         nodes, "test-detr",
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["N", 3, 64, 64])],
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["N", 3, height, width])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", queries, classes]),
          helper.make_tensor_value_info("pred_boxes", TensorProto.FLOAT, ["N", queries, 4])],
         [numpy_helper.from_array(np.zeros((1,), dtype=np.float32), "zero"),
@@ -118,14 +119,16 @@ def main():
     }
     save(out, "embedder", embedder("N"), embed_manifest)
     save(out, "embedder-batch4", embedder(4), dict(embed_manifest, name="test-embedder-batch4"))
-    save(out, "detr", detr(), {
+    detr_manifest = {
         "name": "test-detr", "task": "detect",
         "input": {"name": "images", "layout": "NCHW", "size": [64, 64], "color": "RGB",
                   "scale": 1 / 255, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0],
                   "resize": "letterbox", "pad": [0, 0, 0]},
         "output": {"kind": "detr", "names": ["logits", "pred_boxes"], "dim": 3},
         "license": "CC0-1.0", "trained_from": "constant outputs (test fixture)",
-    })
+    }
+    save(out, "detr", detr(), detr_manifest)
+    save(out, "detr-sized", detr("H", "W"), dict(detr_manifest, name="test-detr-sized"))
 
 
 if __name__ == "__main__":

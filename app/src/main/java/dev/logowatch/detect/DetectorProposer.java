@@ -25,11 +25,16 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * fitted to the input on its own, and the boxes of all items are suppressed together. With
  * {@code proposer.join-gap} above 0, neighbouring boxes are also proposed joined into one
  * ({@link #joined}). With {@code proposer.zoom-out} above 1 the batch also holds the whole
- * frame drawn that many times smaller, for marks larger than the detector learnt to box.
+ * frame drawn that many times smaller, for marks larger than the detector learnt to box; an
+ * engine that takes a smaller input runs it at that input (a quarter of the cost at zoom-out 2).
  * The engine may be shared by several streams; input buffers are pooled
  * so concurrent calls do not share one and steady state allocates none.
  */
 public final class DetectorProposer implements Proposer {
+    /** Detector inputs are multiples of this (a fully convolutional backbone's output stride). */
+    static final int STRIDE = 32;
+    /** Zoomed-view boxes whose longer side is under this share of the input's width are left to the full view. */
+    static final double ZOOMED_MIN_SHARE = 0.1;
     private final InferenceEngine detector;
     private final DetrDecoder decoder;
     private final DeviceMeters meters;
@@ -37,12 +42,14 @@ public final class DetectorProposer implements Proposer {
     private final String logitsName;
     private final String boxesName;
     private final ConcurrentLinkedQueue<InputBatch> batches = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<InputBatch> zoomedBatches = new ConcurrentLinkedQueue<>();
     private final int tiles;
     private final double tileOverlap;
     private final double nmsIou;
     private final int maxProposals;
     private final double joinGap;
     private final double zoomOut;
+    private final ModelManifest.Input zoomedInput;
 
     /** @param meters where to record the propose stage's time (preprocessing included), or {@code null} */
     public DetectorProposer(InferenceEngine detector, ProposerConfig config, DeviceMeters meters) {
@@ -65,6 +72,7 @@ public final class DetectorProposer implements Proposer {
             throw new IllegalArgumentException("proposer.zoom-out " + zoomOut + " needs a letterbox detector input; "
                     + manifest.name() + " (" + manifest.manifestFile() + ") resizes by " + manifest.input().resize());
         }
+        this.zoomedInput = zoomedInput(detector, zoomOut);
         this.inputName = manifest.input().name();
         this.logitsName = manifest.output().names().get(0);
         this.boxesName = manifest.output().names().get(1);
@@ -75,57 +83,98 @@ public final class DetectorProposer implements Proposer {
         long started = System.nanoTime();
         BgrImage image = BgrImage.of(frame);
         Box whole = new Box(0, 0, frame.width(), frame.height());
-        List<View> crops = new ArrayList<>();
-        crops.add(new View(whole, 1));
-        if (zoomOut > 1) {
-            crops.add(new View(whole, 1 / zoomOut));
+        List<View> views = new ArrayList<>();
+        views.add(new View(whole, 1, 0));
+        // Marks under a tenth of the input's width are boxed better by the full view, which sees
+        // them zoomOut times larger; the zoomed view's small boxes would only add crops to embed.
+        double zoomedMinSide = ZOOMED_MIN_SHARE * detector.manifest().input().width() / fullScale(frame);
+        if (zoomOut > 1 && zoomedInput == null) {
+            views.add(new View(whole, 1 / zoomOut, zoomedMinSide));
         }
         for (Box tile : tiles(frame.width(), frame.height(), tiles, tileOverlap)) {
-            crops.add(new View(tile, 1));
+            views.add(new View(tile, 1, 0));
         }
-        InputBatch batch = batches.poll();
+        List<Proposal> all = new ArrayList<>();
+        run(batches, detector.manifest().input(), views, image, whole, all);
+        if (zoomedInput != null) {
+            // The whole frame fitted to an input that many times smaller sees what the full
+            // input does drawn that much smaller, at a share of the cost.
+            run(zoomedBatches, zoomedInput, List.of(new View(whole, 1, zoomedMinSide)), image, whole, all);
+        }
+        List<Proposal> proposals = views.size() == 1 && zoomedInput == null ? all
+                : DetrDecoder.suppress(all, nmsIou, maxProposals);
+        if (joinGap > 0) {
+            proposals = joined(proposals, joinGap, maxProposals);
+        }
+        if (meters != null) {
+            meters.record(DeviceMeters.Stage.PROPOSE, Duration.ofNanos(System.nanoTime() - started));
+        }
+        return proposals;
+    }
+
+    /** Runs the detector over {@code views} in batches from {@code pool}, adding their boxes to {@code into}. */
+    private void run(ConcurrentLinkedQueue<InputBatch> pool, ModelManifest.Input input, List<View> views,
+                     BgrImage image, Box frameBox, List<Proposal> into) {
+        InputBatch batch = pool.poll();
         if (batch == null) {
             // An engine built for fewer items (a TensorRT profile of batch 1) takes the tiles in turns.
-            batch = new InputBatch(detector.manifest().input(), Math.min(crops.size(), detector.maxBatch()),
-                    InputBatch.LANES);
+            batch = new InputBatch(input, Math.min(views.size(), detector.maxBatch()), InputBatch.LANES);
         }
         try {
-            List<Proposal> all = new ArrayList<>();
-            for (int first = 0; first < crops.size(); first += batch.capacity()) {
-                int count = Math.min(batch.capacity(), crops.size() - first);
+            for (int first = 0; first < views.size(); first += batch.capacity()) {
+                int count = Math.min(batch.capacity(), views.size() - first);
                 batch.clear();
                 Placement[] placements = new Placement[count];
                 for (int i = 0; i < count; i++) {
                     // Shrinking a frame to the detector's input costs about as much as the detector
                     // itself on a CPU, so its rows are shared with the common pool.
-                    View view = crops.get(first + i);
+                    View view = views.get(first + i);
                     placements[i] = batch.add(image, view.crop(), InputBatch.HELPERS, view.fit());
                 }
                 Map<String, Tensor> outputs = detector.run(Map.of(inputName, batch.tensor()));
                 Tensor logits = output(outputs, logitsName);
                 Tensor boxes = output(outputs, boxesName);
                 for (int i = 0; i < count; i++) {
-                    Box crop = crops.get(first + i).crop();
+                    View view = views.get(first + i);
+                    Box crop = view.crop();
                     for (Proposal p : decoder.decode(logits, boxes, i, placements[i])) {
                         // A box on a tile's inner edge is a mark cut in two; the neighbouring tile
                         // or the whole frame holds it whole.
-                        if (crop == whole || !onInnerEdge(p.box(), crop, whole)) {
-                            all.add(p);
+                        boolean whole = crop == frameBox || !onInnerEdge(p.box(), crop, frameBox);
+                        if (whole && Math.max(p.box().width(), p.box().height()) >= view.minSide()) {
+                            into.add(p);
                         }
                     }
                 }
             }
-            List<Proposal> proposals = crops.size() == 1 ? all : DetrDecoder.suppress(all, nmsIou, maxProposals);
-            if (joinGap > 0) {
-                proposals = joined(proposals, joinGap, maxProposals);
-            }
-            if (meters != null) {
-                meters.record(DeviceMeters.Stage.PROPOSE, Duration.ofNanos(System.nanoTime() - started));
-            }
-            return proposals;
         } finally {
-            batches.offer(batch);
+            pool.offer(batch);
         }
+    }
+
+    /**
+     * The input the zoomed-out view runs at: the detector's own divided by {@code zoomOut} and
+     * rounded up to its stride, when the engine takes that size; {@code null} when it does not
+     * (the view is then drawn small inside the full input, at the full input's cost).
+     */
+    static ModelManifest.Input zoomedInput(InferenceEngine detector, double zoomOut) {
+        if (zoomOut <= 1) {
+            return null;
+        }
+        ModelManifest.Input full = detector.manifest().input();
+        int height = strides(full.height() / zoomOut);
+        int width = strides(full.width() / zoomOut);
+        return detector.accepts(height, width) ? full.withSize(height, width) : null;
+    }
+
+    /** Input pixels per frame pixel when the whole frame is fitted to the detector's full input. */
+    private double fullScale(Frame frame) {
+        ModelManifest.Input in = detector.manifest().input();
+        return Math.min((double) in.width() / frame.width(), (double) in.height() / frame.height());
+    }
+
+    private static int strides(double side) {
+        return (int) Math.ceil(side / STRIDE) * STRIDE;
     }
 
     /**
@@ -197,8 +246,11 @@ public final class DetectorProposer implements Proposer {
         return out;
     }
 
-    /** One detector item: a region of the frame, drawn at {@code fit} of its letterboxed size. */
-    private record View(Box crop, double fit) {
+    /**
+     * One detector item: a region of the frame, drawn at {@code fit} of its letterboxed size;
+     * its boxes with a longer side under {@code minSide} frame pixels are dropped.
+     */
+    private record View(Box crop, double fit, double minSide) {
     }
 
     private static boolean onInnerEdge(Box box, Box tile, Box frame) {

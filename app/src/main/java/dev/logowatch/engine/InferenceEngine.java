@@ -23,6 +23,14 @@ public interface InferenceEngine extends AutoCloseable {
     int maxBatch();
 
     /**
+     * Whether {@link #run} also takes NCHW inputs of {@code height} x {@code width} rather than
+     * the manifest's size: a fully convolutional model exported with free spatial axes, or an
+     * engine whose optimisation profile spans them. Lets a caller run a shrunken view at a
+     * smaller input instead of padding it out to the full one.
+     */
+    boolean accepts(int height, int width);
+
+    /**
      * Runs the model once.
      *
      * @param inputs by input name; every tensor's first axis is the batch, 1 to {@link #maxBatch()}

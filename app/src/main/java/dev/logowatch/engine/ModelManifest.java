@@ -100,6 +100,11 @@ public record ModelManifest(Path dir, String name, Task task, String file, Strin
                 throw new IllegalArgumentException("input size must be positive, got " + height + "x" + width);
             }
         }
+
+        /** The same preprocessing at another input size, for engines that {@link InferenceEngine#accepts} it. */
+        public Input withSize(int newHeight, int newWidth) {
+            return new Input(name, layout, newHeight, newWidth, color, scale, mean, std, resize, pad);
+        }
     }
 
     /**

@@ -45,13 +45,16 @@ public final class OnnxEngine implements InferenceEngine {
     private final OrtSession session;
     private final int maxBatch;
     private final int fixedBatch;
+    /** The model's declared input height and width, -1 where the axis is free. */
+    private final long[] spatial;
     /** Direct buffers for inputs: ONNX Runtime would otherwise copy each heap array into a new one. */
     private final ConcurrentLinkedQueue<FloatBuffer> buffers = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
     private OnnxEngine(ModelManifest manifest, OrtEnvironment environment, OrtSession session, int maxBatch,
-                       int fixedBatch) {
+                       int fixedBatch, long[] spatial) {
         this.manifest = manifest;
+        this.spatial = spatial;
         this.environment = environment;
         this.session = session;
         this.maxBatch = maxBatch;
@@ -96,7 +99,8 @@ public final class OnnxEngine implements InferenceEngine {
         try {
             int declaredBatch = check(manifest, session);
             int batch = declaredBatch > 0 ? declaredBatch : maxBatch;
-            OnnxEngine engine = new OnnxEngine(manifest, environment, session, batch, Math.max(0, declaredBatch));
+            OnnxEngine engine = new OnnxEngine(manifest, environment, session, batch, Math.max(0, declaredBatch),
+                    spatial(session, manifest.input().name()));
             LOG.log(System.Logger.Level.INFO, "loaded model {0} ({1}) from {2} on ONNX Runtime CPU, "
                             + "{3} threads, batch up to {4}", manifest.name(), ManifestReader.jsonName(manifest.task()),
                     manifest.modelFile(), intraOpThreads, batch);
@@ -104,6 +108,15 @@ public final class OnnxEngine implements InferenceEngine {
         } catch (RuntimeException e) {
             closeQuietly(session);
             throw e;
+        }
+    }
+
+    private static long[] spatial(OrtSession session, String input) {
+        try {
+            long[] shape = ((TensorInfo) session.getInputInfo().get(input).getInfo()).getShape();
+            return new long[]{shape[2], shape[3]};
+        } catch (OrtException e) {
+            throw new ModelException("cannot inspect input \"" + input + "\" of the model: " + e.getMessage(), e);
         }
     }
 
@@ -210,6 +223,12 @@ public final class OnnxEngine implements InferenceEngine {
     @Override
     public int maxBatch() {
         return maxBatch;
+    }
+
+    @Override
+    public boolean accepts(int height, int width) {
+        return height > 0 && width > 0 && (spatial[0] < 0 || spatial[0] == height)
+                && (spatial[1] < 0 || spatial[1] == width);
     }
 
     @Override

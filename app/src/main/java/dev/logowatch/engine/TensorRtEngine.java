@@ -302,6 +302,12 @@ public final class TensorRtEngine implements InferenceEngine {
         return maxBatch;
     }
 
+    @Override
+    public boolean accepts(int height, int width) {
+        NativeEngine.TensorSpec spec = engine.tensors().get(inputIndex);
+        return spec.shape().length == 4 && accepts(spec, 2, height) && accepts(spec, 3, width);
+    }
+
     /** The engine file in use and what it was built for. */
     public Path engineFile() {
         return engineManifest.engine();

@@ -26,7 +26,7 @@ class BenchBatchesTest {
         CommandRun r = CommandRun.of("bench", "--batches", "--runs", "2", "--config", REPO.resolve("config/demo.yaml").toString());
 
         assertThat(r.code()).as("exit; stderr:\n%s", r.err()).isZero();
-        for (String model : List.of("logo-detector-v2", "logo-embedder-v1")) {
+        for (String model : List.of("logo-detector-v3", "logo-embedder-v1")) {
             List<String> rows = r.out().lines().filter(l -> l.startsWith(model + " ")).toList();
             assertThat(rows).as("rows of %s in\n%s", model, r.out()).hasSize(6);
             int expectedBatch = 1;

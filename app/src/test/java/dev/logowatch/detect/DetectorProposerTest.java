@@ -2,7 +2,10 @@ package dev.logowatch.detect;
 
 import dev.logowatch.config.ProposerConfig;
 import dev.logowatch.engine.Box;
+import dev.logowatch.engine.InferenceEngine;
+import dev.logowatch.engine.ModelManifest;
 import dev.logowatch.engine.OnnxEngine;
+import dev.logowatch.engine.Tensor;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.source.Frame;
 import dev.logowatch.status.DeviceMeters;
@@ -13,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import java.awt.image.BufferedImage;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -114,6 +118,57 @@ class DetectorProposerTest {
                 assertThat(p.box().x2()).isLessThanOrEqualTo(128);
                 assertThat(p.box().y2()).isLessThanOrEqualTo(64);
             });
+        }
+    }
+
+    @Test
+    void aDetectorThatTakesASmallerInputRunsTheZoomedPassAtIt() {
+        ProposerConfig zoomed = new ProposerConfig(ProposerConfig.Kind.DETECTOR, 0.3, 4, 0.5, 10, List.of(0.5), 0.5,
+                0.0, 1, 0.25, 0, 2);
+        try (OnnxEngine fixed = OnnxEngine.open(TestModels.model("detr"), 1, 4);
+             OnnxEngine sized = OnnxEngine.open(TestModels.model("detr-sized"), 1, 4)) {
+            assertThat(fixed.accepts(64, 64)).isTrue();
+            assertThat(fixed.accepts(32, 32)).isFalse();
+            assertThat(sized.accepts(32, 32)).isTrue();
+            // A fixed input draws the zoomed frame inside the full one; a free one runs it at half the size.
+            assertThat(DetectorProposer.zoomedInput(fixed, 2)).isNull();
+            ModelManifest.Input small = DetectorProposer.zoomedInput(sized, 2);
+            assertThat(List.of(small.height(), small.width())).containsExactly(32, 32);
+            assertThat(DetectorProposer.zoomedInput(sized, 1)).isNull();
+
+            List<long[]> shapes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            InferenceEngine watched = new InferenceEngine() {
+                public ModelManifest manifest() {
+                    return sized.manifest();
+                }
+
+                public int maxBatch() {
+                    return sized.maxBatch();
+                }
+
+                public boolean accepts(int height, int width) {
+                    return sized.accepts(height, width);
+                }
+
+                public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+                    inputs.values().forEach(t -> shapes.add(t.shape()));
+                    return sized.run(inputs);
+                }
+
+                public void close() {
+                }
+            };
+            Frame frame = new Frame("cam", Instant.EPOCH, 1, new BufferedImage(128, 64, BufferedImage.TYPE_3BYTE_BGR));
+            List<Proposal> whole = Proposer.create(CONFIG, Optional.of(sized), null).propose(frame);
+            List<Proposal> withZoom = Proposer.create(zoomed, Optional.of(watched), null).propose(frame);
+
+            assertThat(shapes).containsExactly(new long[]{1, 3, 64, 64}, new long[]{1, 3, 32, 32});
+            // The whole frame fills the half-size input as it fills the full one, so the constant
+            // detector's boxes map back onto the full view's: frame coordinates, not input ones.
+            assertThat(withZoom).hasSameSizeAs(whole);
+            for (int i = 0; i < whole.size(); i++) {
+                assertThat(withZoom.get(i).box().iou(whole.get(i).box())).isGreaterThan(0.99);
+            }
         }
     }
 

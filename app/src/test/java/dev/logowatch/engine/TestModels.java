@@ -16,9 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * The tiny real ONNX models of {@code models/make_test_models.py}, generated once per test run
- * into a temporary folder: {@code embedder}, {@code embedder-batch4} and {@code detr}. Tests
- * that need them are skipped, with the reason shown, when no Python with the {@code onnx}
- * package is installed ({@code apt-get install python3-onnx python3-numpy}).
+ * into a temporary folder: {@code embedder}, {@code embedder-batch4}, {@code detr} and
+ * {@code detr-sized}. Tests that need them are skipped, with the reason shown, when no Python
+ * with the {@code onnx} package is installed ({@code apt-get install python3-onnx python3-numpy}).
  */
 public final class TestModels {
     private static Path dir;

@@ -81,6 +81,7 @@ class CommittedModelsTest {
         assertThat(demo.proposer().minScore()).isEqualTo(c.at("/proposer/min-score").asDouble());
         assertThat(demo.proposer().cropPadding()).isEqualTo(c.at("/proposer/crop-padding").asDouble());
         assertThat(demo.proposer().tiles()).isEqualTo(c.at("/proposer/tiles").asInt(1));
+        assertThat(demo.proposer().zoomOut()).isEqualTo(c.at("/proposer/zoom-out").asDouble(1));
         assertThat(demo.keypoints().enabled()).isEqualTo(c.at("/keypoints/enabled").asBoolean(false));
         assertThat(demo.keypoints().vetoBelow()).isEqualTo(c.at("/keypoints/veto-below").asDouble(0));
         assertThat(demo.catalog().aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-'))
@@ -165,9 +166,10 @@ class CommittedModelsTest {
         String proposer;
         String models;
         if (c.at("/proposer/kind").asText().equals("detector")) {
-            proposer = String.format(Locale.ROOT, "{kind: detector, min-score: %s, crop-padding: %s, tiles: %d}",
+            proposer = String.format(Locale.ROOT,
+                    "{kind: detector, min-score: %s, crop-padding: %s, tiles: %d, zoom-out: %s}",
                     c.at("/proposer/min-score").asText(), c.at("/proposer/crop-padding").asText(),
-                    c.at("/proposer/tiles").asInt(1));
+                    c.at("/proposer/tiles").asInt(1), c.at("/proposer/zoom-out").asDouble(1));
             models = "{embedder: " + EMBEDDER + ", detector: " + DETECTOR + "}";
         } else {
             JsonNode grid = c.at("/proposer/grid");
