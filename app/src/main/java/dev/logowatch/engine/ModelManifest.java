@@ -32,7 +32,9 @@ import java.util.OptionalInt;
  *     {@code sha256} is its digest, checked when the model is loaded.</li>
  * <li>{@code input.size}: <b>{@code [height, width]}</b>, in the order of the H and W axes of
  *     the NCHW tensor (as PyTorch writes sizes); {@code {"height": h, "width": w}} is accepted
- *     too. Models with static spatial axes are checked against it on load.</li>
+ *     too. Models with static spatial axes are checked against it on load; a detector with
+ *     free ones is fed this size, and its zoomed-out view a smaller one
+ *     ({@link InferenceEngine#accepts}).</li>
  * <li>{@code input.color}: channel order of the tensor, {@code RGB} or {@code BGR}.
  *     {@code mean}, {@code std} and {@code pad} are per channel in that order.</li>
  * <li>A pixel byte {@code p} (0–255) becomes {@code (p * scale - mean[c]) / std[c]}.</li>
