@@ -14,14 +14,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A model on ONNX Runtime's CPU provider. Checks on load that the model's inputs and outputs
@@ -38,6 +40,8 @@ public final class OnnxEngine implements InferenceEngine {
     /** Batch cap for models with a dynamic batch axis: 32 crops of 224x224 are 19 MB of input. */
     public static final int DEFAULT_MAX_BATCH = 32;
 
+    /** Input buffers kept for reuse: enough for every stream worker and bench thread at once on a small device. */
+    static final int MAX_POOLED = 8;
     private static final System.Logger LOG = System.getLogger(OnnxEngine.class.getName());
 
     private final ModelManifest manifest;
@@ -47,8 +51,12 @@ public final class OnnxEngine implements InferenceEngine {
     private final int fixedBatch;
     /** The model's declared input height and width, -1 where the axis is free. */
     private final long[] spatial;
-    /** Direct buffers for inputs: ONNX Runtime would otherwise copy each heap array into a new one. */
-    private final ConcurrentLinkedQueue<FloatBuffer> buffers = new ConcurrentLinkedQueue<>();
+    /**
+     * Direct buffers for inputs: ONNX Runtime would otherwise copy each heap array into a new one.
+     * Guarded by itself; a take looks for one large enough, so buffers of mixed batch sizes do
+     * not each find a small one first and pile up large ones (direct memory is only freed by GC).
+     */
+    private final ArrayDeque<FloatBuffer> buffers = new ArrayDeque<>();
     private volatile boolean closed;
 
     private OnnxEngine(ModelManifest manifest, OrtEnvironment environment, OrtSession session, int maxBatch,
@@ -276,7 +284,7 @@ public final class OnnxEngine implements InferenceEngine {
                     + e.getMessage(), e);
         } finally {
             feeds.values().forEach(OnnxTensor::close);
-            buffers.addAll(taken);
+            give(taken);
         }
     }
 
@@ -300,13 +308,48 @@ public final class OnnxEngine implements InferenceEngine {
     }
 
     private FloatBuffer take(int values) {
-        FloatBuffer buffer = buffers.poll();
-        if (buffer == null || buffer.capacity() < values) {
+        FloatBuffer buffer = null;
+        synchronized (buffers) {
+            for (Iterator<FloatBuffer> it = buffers.iterator(); it.hasNext(); ) {
+                FloatBuffer pooled = it.next();
+                if (pooled.capacity() >= values) {
+                    it.remove();
+                    buffer = pooled;
+                    break;
+                }
+            }
+        }
+        if (buffer == null) {
             buffer = ByteBuffer.allocateDirect(values * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
         }
         buffer.clear();
         buffer.limit(values);
         return buffer;
+    }
+
+    /** Returns buffers to the pool, keeping at most {@link #MAX_POOLED}, the largest ones. */
+    private void give(List<FloatBuffer> taken) {
+        synchronized (buffers) {
+            buffers.addAll(taken);
+            while (buffers.size() > MAX_POOLED) {
+                FloatBuffer smallest = buffers.stream().min(Comparator.comparingInt(FloatBuffer::capacity)).orElseThrow();
+                buffers.removeIf(b -> b == smallest);
+            }
+        }
+    }
+
+    /** Buffers held for reuse now; for tests. */
+    int pooledBuffers() {
+        synchronized (buffers) {
+            return buffers.size();
+        }
+    }
+
+    /** Buffers held for reuse that hold at least {@code values} floats; for tests. */
+    long largePooledBuffers(int values) {
+        synchronized (buffers) {
+            return buffers.stream().filter(b -> b.capacity() >= values).count();
+        }
     }
 
     @Override

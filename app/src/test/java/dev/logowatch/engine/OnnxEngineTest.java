@@ -34,6 +34,35 @@ class OnnxEngineTest {
     }
 
     @Test
+    void inputBuffersAreReusedAcrossBatchSizesAndStayBounded() throws Exception {
+        try (OnnxEngine engine = OnnxEngine.open(TestModels.model("embedder"), 1, 16)) {
+            Tensor big = new Tensor(new long[] {16, 3, 16, 16}, new float[16 * 3 * 16 * 16]);
+            Tensor one = new Tensor(new long[] {1, 3, 16, 16}, new float[3 * 16 * 16]);
+            // Many single-item runs at once leave small buffers in the pool; batched runs after
+            // them must reuse one large buffer, not keep a new one each time (bench --batches ran
+            // out of direct memory that way).
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(12);
+            try {
+                java.util.List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+                for (int i = 0; i < 48; i++) {
+                    runs.add(pool.submit(() -> engine.run(Map.of("input", one))));
+                }
+                for (java.util.concurrent.Future<?> f : runs) {
+                    f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(engine.pooledBuffers()).isBetween(1, OnnxEngine.MAX_POOLED);
+            for (int i = 0; i < 20; i++) {
+                assertThat(engine.run(Map.of("input", big)).get("embedding").shape()).containsExactly(16, 8);
+            }
+            assertThat(engine.pooledBuffers()).isBetween(1, OnnxEngine.MAX_POOLED);
+            assertThat(engine.largePooledBuffers(16 * 3 * 16 * 16)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void opensADynamicBatchModelWithTheConfiguredCap() {
         try (OnnxEngine engine = OnnxEngine.open(TestModels.model("embedder"), 2, 7)) {
             assertThat(engine.maxBatch()).isEqualTo(7);
