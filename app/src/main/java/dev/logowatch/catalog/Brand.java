@@ -1,5 +1,6 @@
 package dev.logowatch.catalog;
 
+import java.util.List;
 import java.util.OptionalDouble;
 import java.util.regex.Pattern;
 
@@ -11,9 +12,11 @@ import java.util.regex.Pattern;
  * @param threshold   minimum similarity for this brand, overriding {@code catalog.threshold}
  * @param margin      minimum lead over the runner-up brand, overriding {@code catalog.margin}
  * @param verify      when its tracks are shown to the remote verifier
+ * @param text        how the brand's name is written on its logos, for text reading; empty: its
+ *                    display name (see {@link #wordmarks()})
  */
 public record Brand(String id, String displayName, OptionalDouble threshold, OptionalDouble margin,
-                    VerifyPolicy verify) {
+                    VerifyPolicy verify, List<String> text) {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
 
     public Brand {
@@ -21,6 +24,24 @@ public record Brand(String id, String displayName, OptionalDouble threshold, Opt
             throw new IllegalArgumentException("brand id '" + id
                     + "' must be 1-100 letters, digits, '-', '_' or '.', not starting with '.'");
         }
+        text = List.copyOf(text);
+    }
+
+    public Brand(String id, String displayName, OptionalDouble threshold, OptionalDouble margin, VerifyPolicy verify) {
+        this(id, displayName, threshold, margin, verify, List.of());
+    }
+
+    /**
+     * What text reading looks for on this brand's logos: the {@code text} of its brand.json,
+     * or else its display name, since most sponsors' logos spell their name.
+     */
+    public List<String> wordmarks() {
+        return text.isEmpty() ? List.of(displayName) : text;
+    }
+
+    /** Whether brand.json says how the logos are written, rather than the name being assumed. */
+    public boolean declaresText() {
+        return !text.isEmpty();
     }
 
     /** A brand with no overrides: displayed by its id, catalog-wide threshold and margin, borderline verification. */
@@ -34,14 +55,14 @@ public record Brand(String id, String displayName, OptionalDouble threshold, Opt
     }
 
     public Brand withThreshold(double value) {
-        return new Brand(id, displayName, OptionalDouble.of(value), margin, verify);
+        return new Brand(id, displayName, OptionalDouble.of(value), margin, verify, text);
     }
 
     public Brand withMargin(double value) {
-        return new Brand(id, displayName, threshold, OptionalDouble.of(value), verify);
+        return new Brand(id, displayName, threshold, OptionalDouble.of(value), verify, text);
     }
 
     public Brand withVerify(VerifyPolicy policy) {
-        return new Brand(id, displayName, threshold, margin, policy);
+        return new Brand(id, displayName, threshold, margin, policy, text);
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,7 @@ final class BrandSettings {
     private static final long MAX_BYTES = 64 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    private static final List<String> FIELDS = List.of("display_name", "threshold", "margin", "verify");
+    private static final List<String> FIELDS = List.of("display_name", "threshold", "margin", "verify", "text");
 
     private BrandSettings() {
     }
@@ -65,6 +66,7 @@ final class BrandSettings {
         OptionalDouble threshold = OptionalDouble.empty();
         OptionalDouble margin = OptionalDouble.empty();
         VerifyPolicy verify = brand.verify();
+        List<String> text = List.of();
         for (Map.Entry<String, JsonNode> field : root.properties()) {
             String name = field.getKey();
             JsonNode value = field.getValue();
@@ -89,11 +91,38 @@ final class BrandSettings {
                         bad(problems, where, name, "must be \"always\", \"never\" or \"borderline\"", value);
                     }
                 }
+                case "text" -> text = wordmarks(value, where, problems);
                 default -> problems.add(new CatalogReport.Problem(where, "unknown field '" + name
                         + "' ignored (known: " + String.join(", ", FIELDS) + ")"));
             }
         }
-        return new Brand(id, displayName, threshold, margin, verify);
+        return new Brand(id, displayName, threshold, margin, verify, text);
+    }
+
+    /** {@code "text"}: one spelling or a list of them, each with at least two letters or digits. */
+    private static List<String> wordmarks(JsonNode value, String where, List<CatalogReport.Problem> problems) {
+        List<JsonNode> items = new ArrayList<>();
+        if (value.isArray()) {
+            value.forEach(items::add);
+        } else {
+            items.add(value);
+        }
+        List<String> text = new ArrayList<>();
+        for (JsonNode item : items) {
+            if (item.isTextual() && item.asText().length() <= 100
+                    && item.asText().codePoints().filter(Character::isLetterOrDigit).count() >= 2) {
+                text.add(item.asText().strip());
+            } else {
+                bad(problems, where, "text", "must list how the logo is written, e.g. [\"HUGO BOSS\", \"BOSS\"]: "
+                        + "texts of at most 100 characters with at least two letters or digits", value);
+                return List.of();
+            }
+        }
+        if (text.size() > 20) {
+            bad(problems, where, "text", "lists at most 20 spellings", value);
+            return List.of();
+        }
+        return text;
     }
 
     private static OptionalDouble unitNumber(JsonNode value, String where, String field,

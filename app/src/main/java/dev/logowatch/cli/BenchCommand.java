@@ -121,7 +121,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         return new LogowatchConfig(c.file(), c.device(), List.copyOf(streams), c.models(), c.proposer(), c.catalog(),
                 c.tracking(), c.verify(), c.mqtt(), new WebConfig("127.0.0.1", 0, Optional.empty()), c.images(),
-                c.keypoints());
+                c.keypoints(), c.text());
     }
 
     private record StreamTotals(long in, long processed, long dropped, long reconnects) {

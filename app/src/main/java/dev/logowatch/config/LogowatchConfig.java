@@ -19,7 +19,7 @@ import java.util.Set;
 public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig> streams, ModelsConfig models,
                               ProposerConfig proposer, CatalogConfig catalog, TrackingConfig tracking,
                               VerifyConfig verify, MqttConfig mqtt, WebConfig web, ImagesConfig images,
-                              KeypointsConfig keypoints) {
+                              KeypointsConfig keypoints, TextConfig text) {
 
     /**
      * Reads and validates the file.
@@ -77,13 +77,18 @@ public record LogowatchConfig(Path file, DeviceConfig device, List<StreamConfig>
         WebConfig web = WebConfig.read(top.section("web"));
         ImagesConfig images = ImagesConfig.read(top.section("images"));
         KeypointsConfig keypoints = KeypointsConfig.read(top.section("keypoints"));
+        TextConfig text = TextConfig.read(top.section("text"));
+        if (text.enabled() && models.textReader().isEmpty()) {
+            top.problem("text.enabled", "needs models.text-reader, the folder of the text-reading model "
+                    + "(models/text-reader)");
+        }
         top.rejectUnknownKeys();
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new LogowatchConfig(file.toAbsolutePath().normalize(), device, List.copyOf(streams), models,
-                proposer, catalog, tracking, verify, mqtt, web, images, keypoints);
+                proposer, catalog, tracking, verify, mqtt, web, images, keypoints, text);
     }
 
     private static String rootCause(Throwable e) {

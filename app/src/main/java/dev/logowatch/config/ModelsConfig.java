@@ -11,8 +11,10 @@ import java.util.Optional;
  * @param detector the logo detector; absent when the grid proposer is used
  * @param embedder the logo embedder
  * @param engine   ONNX Runtime on the CPU, or TensorRT engines on a Jetson's GPU
+ * @param textReader the text-line recogniser that {@code text} reading uses
  */
-public record ModelsConfig(Optional<Path> detector, Optional<Path> embedder, Engine engine) {
+public record ModelsConfig(Optional<Path> detector, Optional<Path> embedder, Engine engine,
+                           Optional<Path> textReader) {
 
     public enum Engine { ONNX, TENSORRT }
 
@@ -20,8 +22,9 @@ public record ModelsConfig(Optional<Path> detector, Optional<Path> embedder, Eng
         Optional<Path> detector = modelDir(node, "detector");
         Optional<Path> embedder = modelDir(node, "embedder");
         Engine engine = node.choice("engine", Engine.ONNX);
+        Optional<Path> textReader = modelDir(node, "text-reader");
         node.rejectUnknownKeys();
-        return new ModelsConfig(detector, embedder, engine);
+        return new ModelsConfig(detector, embedder, engine, textReader);
     }
 
     private static Optional<Path> modelDir(ConfigNode node, String key) {

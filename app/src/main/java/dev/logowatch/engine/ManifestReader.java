@@ -31,7 +31,7 @@ final class ManifestReader {
             Set.of("name", "task", "file", "sha256", "input", "output", "license", "trained_from");
     private static final Set<String> INPUT_KEYS =
             Set.of("name", "layout", "size", "color", "scale", "mean", "std", "resize", "pad");
-    private static final Set<String> OUTPUT_KEYS = Set.of("kind", "names", "name", "dim");
+    private static final Set<String> OUTPUT_KEYS = Set.of("kind", "names", "name", "dim", "alphabet");
     private static final int MAX_SIDE = 8192;
 
     private final Path file;
@@ -79,12 +79,14 @@ final class ManifestReader {
             trainedFrom = Optional.ofNullable(text(root, "", "trained_from"));
         }
         if (task != null && output != null) {
-            boolean consistent = task == ModelManifest.Task.DETECT
-                    ? output.kind() == ModelManifest.OutputKind.DETR
-                    : output.kind() == ModelManifest.OutputKind.EMBEDDING;
+            boolean consistent = switch (task) {
+                case DETECT -> output.kind() == ModelManifest.OutputKind.DETR;
+                case EMBED -> output.kind() == ModelManifest.OutputKind.EMBEDDING;
+                case READ -> output.kind() == ModelManifest.OutputKind.CTC;
+            };
             if (!consistent) {
                 problem("output.kind", "\"" + jsonName(output.kind()) + "\" does not fit task \""
-                        + jsonName(task) + "\" (detect needs detr, embed needs embedding)");
+                        + jsonName(task) + "\" (detect needs detr, embed needs embedding, read needs ctc)");
             }
         }
         if (!problems.isEmpty()) {
@@ -206,7 +208,45 @@ final class ManifestReader {
                 problem("output.names", "a detr model has two outputs, logits then boxes, got " + names);
             }
         }
-        return problems.size() > before ? null : new ModelManifest.Output(kind, names, dim);
+        Optional<String> alphabet = Optional.empty();
+        if (kind == ModelManifest.OutputKind.CTC) {
+            if (dimNode == null) {
+                problem("output.dim", "missing: classes per step (blank, the alphabet's lines, space)");
+            }
+            if (names != null && names.size() != 1) {
+                problem("output.names", "a ctc model has one output, got " + names);
+            }
+            alphabet = alphabet(node, dim);
+        } else if (node.has("alphabet")) {
+            problem("output.alphabet", "only a ctc output has an alphabet");
+        }
+        return problems.size() > before ? null : new ModelManifest.Output(kind, names, dim, alphabet);
+    }
+
+    /** The alphabet file, checked to name {@code dim - 2} classes (blank and space are implied). */
+    private Optional<String> alphabet(JsonNode node, OptionalInt dim) {
+        String name = text(node, "output", "alphabet");
+        if (name == null) {
+            return Optional.empty();
+        }
+        Path dir = file.getParent();
+        Path resolved = dir.resolve(name).normalize();
+        if (Path.of(name).isAbsolute() || !resolved.startsWith(dir)) {
+            problem("output.alphabet", "must be a path inside " + dir + ", got \"" + name + "\"");
+            return Optional.empty();
+        }
+        try {
+            long lines = Files.readAllLines(resolved).size();
+            if (dim.isPresent() && lines + 2 != dim.getAsInt()) {
+                problem("output.alphabet", resolved + " has " + lines + " lines, but dim " + dim.getAsInt()
+                        + " needs " + (dim.getAsInt() - 2) + " (blank and space are not listed)");
+            }
+        } catch (NoSuchFileException e) {
+            problem("output.alphabet", "no such file " + resolved);
+        } catch (IOException e) {
+            problem("output.alphabet", "cannot read " + resolved + ": " + e.getMessage());
+        }
+        return Optional.of(name);
     }
 
     private List<String> outputNames(JsonNode node) {

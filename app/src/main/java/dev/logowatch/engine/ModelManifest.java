@@ -26,8 +26,9 @@ import java.util.OptionalInt;
  * }</pre>
  *
  * <ul>
- * <li>{@code task}: {@code detect} (with output kind {@code detr}) or {@code embed} (with
- *     output kind {@code embedding}).</li>
+ * <li>{@code task}: {@code detect} (with output kind {@code detr}), {@code embed} (with
+ *     output kind {@code embedding}) or {@code read}, a text-line recogniser (with output kind
+ *     {@code ctc}).</li>
  * <li>{@code file}: the model file, relative to the folder holding {@code model.json};
  *     {@code sha256} is its digest, checked when the model is loaded.</li>
  * <li>{@code input.size}: <b>{@code [height, width]}</b>, in the order of the H and W axes of
@@ -46,7 +47,10 @@ import java.util.OptionalInt;
  *     (trailing axes are flattened, so {@code [N, 576, 1, 1]} is 576-d); for {@code detr} two
  *     outputs, logits {@code [N, Q, C+1]} then normalised boxes {@code [N, Q, 4]}; {@code dim},
  *     if given for a detector, is {@code C+1}. A single {@code "name"} may replace
- *     {@code names}.</li>
+ *     {@code names}; for {@code ctc} one output of per-step class probabilities
+ *     {@code [N, T, dim]}, class 0 the CTC blank, then one class per line of the UTF-8 file
+ *     {@code alphabet} (beside {@code model.json}), then a space: {@code dim} is the line count
+ *     plus 2.</li>
  * <li>{@code license} is required, {@code trained_from} optional. Other top-level keys are
  *     logged and ignored so newer manifests still load; unknown keys inside {@code input} and
  *     {@code output} are errors, because they would change numbers silently.</li>
@@ -65,7 +69,7 @@ import java.util.OptionalInt;
 public record ModelManifest(Path dir, String name, Task task, String file, String sha256, Input input,
                             Output output, String license, Optional<String> trainedFrom) {
 
-    public enum Task { DETECT, EMBED }
+    public enum Task { DETECT, EMBED, READ }
 
     public enum Layout { NCHW }
 
@@ -73,7 +77,7 @@ public record ModelManifest(Path dir, String name, Task task, String file, Strin
 
     public enum Resize { LETTERBOX, STRETCH, SHORTEST_SIDE_CROP }
 
-    public enum OutputKind { EMBEDDING, DETR }
+    public enum OutputKind { EMBEDDING, DETR, CTC }
 
     /**
      * How pixels become the input tensor.
@@ -112,13 +116,19 @@ public record ModelManifest(Path dir, String name, Task task, String file, Strin
     /**
      * How the model answers.
      *
-     * @param kind  embedding vectors or DETR queries
-     * @param names output tensor names: one for embeddings; logits then boxes for DETR
-     * @param dim   values per item for embeddings; number of classes plus no-object for DETR
+     * @param kind     embedding vectors, DETR queries or CTC steps
+     * @param names    output tensor names: one for embeddings and CTC; logits then boxes for DETR
+     * @param dim      values per item for embeddings; number of classes plus no-object for DETR;
+     *                 classes per step for CTC
+     * @param alphabet for CTC, the file naming the classes, relative to the manifest's folder
      */
-    public record Output(OutputKind kind, List<String> names, OptionalInt dim) {
+    public record Output(OutputKind kind, List<String> names, OptionalInt dim, Optional<String> alphabet) {
         public Output {
             names = List.copyOf(names);
+        }
+
+        public Output(OutputKind kind, List<String> names, OptionalInt dim) {
+            this(kind, names, dim, Optional.empty());
         }
     }
 

@@ -192,6 +192,12 @@ public final class OnnxEngine implements InferenceEngine {
                 problems.add("output.dim: " + output.dim().orElseThrow() + " does not fit the model's output \""
                         + output.names().getFirst() + "\" " + Arrays.toString(shape));
             }
+        } else if (output.kind() == ModelManifest.OutputKind.CTC) {
+            long[] steps = outs.getFirst().getShape();
+            if (steps.length != 3 || (steps[2] > 0 && steps[2] != output.dim().orElseThrow())) {
+                problems.add("output.dim: ctc output \"" + output.names().getFirst() + "\" must be [N, T, "
+                        + output.dim().orElseThrow() + "], the model's is " + Arrays.toString(steps));
+            }
         } else {
             long[] logits = outs.get(0).getShape();
             long[] boxes = outs.get(1).getShape();

@@ -261,6 +261,12 @@ public final class TensorRtEngine implements InferenceEngine {
                     problems.add("output.dim: " + out.dim().orElseThrow() + " does not fit the engine's output "
                             + outputs.getFirst());
                 }
+            } else if (out.kind() == ModelManifest.OutputKind.CTC) {
+                long[] steps = outputs.getFirst().shape();
+                if (steps.length != 3 || steps[2] != out.dim().orElseThrow()) {
+                    problems.add("output.dim: ctc output \"" + outputs.getFirst().name() + "\" must be [N, T, "
+                            + out.dim().orElseThrow() + "], the engine's is " + Arrays.toString(steps));
+                }
             } else {
                 long[] logits = outputs.get(0).shape();
                 long[] boxes = outputs.get(1).shape();

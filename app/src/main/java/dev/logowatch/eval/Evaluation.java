@@ -67,20 +67,21 @@ public final class Evaluation {
         images++;
         Set<String> predicted = new TreeSet<>();
         Map<String, Double> best = new HashMap<>();
-        // Keypoint sightings are accepted whatever the threshold, and what keypoints contradict
-        // is rejected whatever it: the sweep moves the similarity threshold only.
+        // Keypoint sightings and names read are accepted whatever the threshold, and what keypoints
+        // or text contradict is rejected whatever it: the sweep moves the similarity threshold only.
         Set<String> sighted = new HashSet<>();
         Map<String, Double> sweepable = new HashMap<>();
         for (Match m : matches) {
             if (m.accepted()) {
                 predicted.add(m.brand());
-                if (m.keypointInliers() > 0) {
+                // Keypoints and text can accept below the threshold; the sweep leaves those in.
+                if (m.keypointInliers() > 0 || m.similarity() < m.threshold() - 1e-6) {
                     sighted.add(m.brand());
                 }
             }
             if (m.margin() >= margin) {
                 best.merge(m.brand(), m.similarity(), Math::max);
-                if (m.decision() != Match.Decision.KEYPOINTS_DISAGREE) {
+                if (m.decision() != Match.Decision.KEYPOINTS_DISAGREE && m.decision() != Match.Decision.TEXT_DISAGREES) {
                     sweepable.merge(m.brand(), m.similarity(), Math::max);
                 }
             }

@@ -23,10 +23,20 @@ import java.util.Optional;
  * @param decision           the outcome
  * @param keypointInliers    keypoint matches of the brand's reference that a homography explains
  *                           here; 0 when the region was not found by keypoints
+ * @param text               what text reading read in the region; empty when it was not read
+ *                           or nothing was legible
  */
 public record Match(Box box, double proposalScore, String brand, double similarity, double margin,
                     Optional<String> runnerUp, double runnerUpSimilarity, double threshold, VerifyPolicy verify,
-                    Decision decision, int keypointInliers) {
+                    Decision decision, int keypointInliers, String text) {
+
+    /** A match without a reading. */
+    public Match(Box box, double proposalScore, String brand, double similarity, double margin,
+                 Optional<String> runnerUp, double runnerUpSimilarity, double threshold, VerifyPolicy verify,
+                 Decision decision, int keypointInliers) {
+        this(box, proposalScore, brand, similarity, margin, runnerUp, runnerUpSimilarity, threshold, verify, decision,
+                keypointInliers, "");
+    }
 
     /** A match made by the embedding alone. */
     public Match(Box box, double proposalScore, String brand, double similarity, double margin,
@@ -54,13 +64,24 @@ public record Match(Box box, double proposalScore, String brand, double similari
          * brand's reference was seen in its place, or, with a similarity below
          * {@code keypoints.veto-below}, none of its own brand's references anywhere near.
          */
-        KEYPOINTS_DISAGREE
+        KEYPOINTS_DISAGREE,
+        /**
+         * Similar enough, but its region was read and the text spells another brand's name, or
+         * (with {@code text.veto}) confidently spells no brand's name at all.
+         */
+        TEXT_DISAGREES
     }
 
     /** The same match with another outcome. */
     public Match withDecision(Decision newDecision) {
         return new Match(box, proposalScore, brand, similarity, margin, runnerUp, runnerUpSimilarity, threshold, verify,
-                newDecision, keypointInliers);
+                newDecision, keypointInliers, text);
+    }
+
+    /** The same match with what was read in its region and the outcome that follows. */
+    public Match withReading(String reading, Decision newDecision) {
+        return new Match(box, proposalScore, brand, similarity, margin, runnerUp, runnerUpSimilarity, threshold, verify,
+                newDecision, keypointInliers, reading);
     }
 
     public boolean accepted() {

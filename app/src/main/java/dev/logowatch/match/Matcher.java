@@ -85,6 +85,23 @@ public final class Matcher {
      * @return empty when the brand is no longer in the catalog (it changed since the search)
      */
     public Optional<Match> sighted(Box box, float[] vector, String brandId, int inliers) {
+        return named(box, 1.0, vector, brandId, Match.Decision.ACCEPTED, inliers);
+    }
+
+    /**
+     * A region named {@code brandId} by other evidence than its similarity (text read in it):
+     * the brand's own similarity and the runner-up brand are computed as for any match, and the
+     * decision is the caller's.
+     *
+     * @return empty when the brand is no longer in the catalog
+     */
+    public Optional<Match> named(Box box, double proposalScore, float[] vector, String brandId,
+                                 Match.Decision decision) {
+        return named(box, proposalScore, vector, brandId, decision, 0);
+    }
+
+    private Optional<Match> named(Box box, double proposalScore, float[] vector, String brandId,
+                                  Match.Decision decision, int inliers) {
         Catalog current = catalog.get();
         int b = current.indexOf(brandId);
         if (b < 0) {
@@ -100,9 +117,9 @@ public final class Matcher {
         }
         Brand brand = current.brand(b);
         double runnerUpSimilarity = second < 0 ? 0 : scores[second];
-        return Optional.of(new Match(box, 1.0, brand.id(), scores[b], scores[b] - runnerUpSimilarity,
+        return Optional.of(new Match(box, proposalScore, brand.id(), scores[b], scores[b] - runnerUpSimilarity,
                 second < 0 ? Optional.empty() : Optional.of(current.brand(second).id()), runnerUpSimilarity,
-                brand.threshold().orElse(config.threshold()), brand.verify(), Match.Decision.ACCEPTED, inliers));
+                brand.threshold().orElse(config.threshold()), brand.verify(), decision, inliers));
     }
 
     private Match decide(Catalog current, float[] scores, Box box, double proposalScore) {

@@ -14,6 +14,7 @@ import dev.logowatch.embed.Embedder;
 import dev.logowatch.engine.InferenceEngine;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Matcher;
+import dev.logowatch.match.TextReader;
 import dev.logowatch.status.DeviceMeters;
 import dev.logowatch.web.StatusBoard;
 
@@ -38,10 +39,12 @@ public final class Models implements AutoCloseable {
     private final Optional<Embedder> embedder;
     private final Optional<Proposer> proposer;
     private final DeviceMeters meters;
+    private final Optional<TextReader> textReader;
 
     private Models(List<InferenceEngine> engines, Optional<Embedder> embedder, Optional<Proposer> proposer,
-                   DeviceMeters meters) {
+                   Optional<TextReader> textReader, DeviceMeters meters) {
         this.engines = engines;
+        this.textReader = textReader;
         this.embedder = embedder;
         this.proposer = proposer;
         this.meters = meters;
@@ -59,7 +62,7 @@ public final class Models implements AutoCloseable {
         if (models.embedder().isEmpty()) {
             show(board, new StatusBoard.ModelStatus(engineName, Optional.empty(), Optional.empty(), "none",
                     Optional.empty()));
-            return new Models(List.of(), Optional.empty(), Optional.empty(), meters);
+            return new Models(List.of(), Optional.empty(), Optional.empty(), Optional.empty(), meters);
         }
         List<InferenceEngine> engines = new ArrayList<>();
         try {
@@ -67,22 +70,36 @@ public final class Models implements AutoCloseable {
             engines.add(embedEngine);
             Embedder embedder = new Embedder(embedEngine, meters);
             Proposer proposer;
+            Optional<String> detectorName = Optional.empty();
             if (config.proposer().kind() == ProposerConfig.Kind.DETECTOR) {
                 InferenceEngine detectEngine = open(models, models.detector().orElseThrow());
                 engines.add(detectEngine);
+                detectorName = Optional.of(detectEngine.manifest().name());
                 proposer = new DetectorProposer(detectEngine, config.proposer(), meters);
             } else {
                 proposer = new GridProposer(config.proposer(), meters);
             }
-            show(board, new StatusBoard.ModelStatus(engineName,
-                    models.detector().filter(d -> config.proposer().kind() == ProposerConfig.Kind.DETECTOR)
-                            .map(d -> engines.getLast().manifest().name()),
+            Optional<TextReader> reader = Optional.empty();
+            if (config.text().enabled()) {
+                InferenceEngine readEngine = open(models, models.textReader().orElseThrow());
+                engines.add(readEngine);
+                reader = Optional.of(new TextReader(readEngine));
+            }
+            show(board, new StatusBoard.ModelStatus(engineName, detectorName,
                     Optional.of(embedder.modelName()), "loaded", Optional.empty()));
             LOG.log(System.Logger.Level.INFO, "models loaded on " + engineName + ": embedder " + embedder.modelName()
-                    + " (" + embedder.dimension() + "-d), proposer " + config.proposer().kind().name().toLowerCase(Locale.ROOT));
-            return new Models(engines, Optional.of(embedder), Optional.of(proposer), meters);
+                    + " (" + embedder.dimension() + "-d), proposer " + config.proposer().kind().name().toLowerCase(Locale.ROOT)
+                    + reader.map(r -> ", text reader " + r.modelName()).orElse(""));
+            return new Models(engines, Optional.of(embedder), Optional.of(proposer), reader, meters);
         } catch (RuntimeException e) {
             engines.forEach(Models::closeQuietly);
+            Optional<TextReader> reader = Optional.empty();
+            if (config.text().enabled()) {
+                InferenceEngine readEngine = open(models, models.textReader().orElseThrow());
+                engines.add(readEngine);
+                reader = Optional.of(new TextReader(readEngine));
+            }
+            InferenceEngine detectorEngine = engines.size() > 1 ? engines.get(1) : null;
             show(board, new StatusBoard.ModelStatus(engineName, Optional.empty(), Optional.empty(), "failed",
                     Optional.of(describe(e))));
             throw new Appliance.StartException("models did not load: " + describe(e), e);
@@ -99,8 +116,9 @@ public final class Models implements AutoCloseable {
         double padding = config.proposer().kind() == ProposerConfig.Kind.DETECTOR ? config.proposer().cropPadding() : 0;
         Optional<KeypointMatcher> keypoints = config.keypoints().enabled()
                 ? Optional.of(new KeypointMatcher(config.keypoints(), config.images())) : Optional.empty();
+        Optional<Recognizer.TextReading> text = textReader.map(r -> new Recognizer.TextReading(r, config.text()));
         return embedder.map(e -> new Recognizer(proposer.orElseThrow(), e,
-                new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding, keypoints));
+                new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding, keypoints, text));
     }
 
     /** What finds candidate regions in a frame: the detector or the grid, as configured. */

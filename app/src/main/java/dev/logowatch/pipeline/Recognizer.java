@@ -1,5 +1,6 @@
 package dev.logowatch.pipeline;
 
+import dev.logowatch.catalog.Brand;
 import dev.logowatch.detect.Proposal;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
@@ -7,6 +8,10 @@ import dev.logowatch.engine.Box;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
+import dev.logowatch.match.Spelling;
+import dev.logowatch.match.TextReader;
+import dev.logowatch.config.TextConfig;
+import dev.logowatch.engine.BgrImage;
 import dev.logowatch.source.Frame;
 import dev.logowatch.status.DeviceMeters;
 
@@ -30,6 +35,11 @@ public final class Recognizer {
     private final DeviceMeters meters;
     private final double cropPadding;
     private final Optional<KeypointMatcher> keypoints;
+    private final Optional<TextReading> text;
+
+    /** Text reading as configured: the reader and when to trust it. */
+    public record TextReading(TextReader reader, TextConfig config) {
+    }
 
     /** @param cropPadding share of a proposal's width and height added on each side of the crop embedded */
     public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters, double cropPadding) {
@@ -39,6 +49,13 @@ public final class Recognizer {
     /** @param keypoints searches frames for the catalog's references by their keypoints, when present */
     public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters, double cropPadding,
                       Optional<KeypointMatcher> keypoints) {
+        this(proposer, embedder, matcher, meters, cropPadding, keypoints, Optional.empty());
+    }
+
+    /** @param text reads the likeliest proposals and weighs what they spell, when present */
+    public Recognizer(Proposer proposer, Embedder embedder, Matcher matcher, DeviceMeters meters, double cropPadding,
+                      Optional<KeypointMatcher> keypoints, Optional<TextReading> text) {
+        this.text = text;
         this.proposer = proposer;
         this.embedder = embedder;
         this.matcher = matcher;
@@ -63,6 +80,7 @@ public final class Recognizer {
             return List.of();
         }
         List<Box> boxes = new ArrayList<>(proposals.size() + seen.size());
+        List<Box> crops;
         double[] scores = new double[proposals.size()];
         for (int i = 0; i < proposals.size(); i++) {
             boxes.add(proposals.get(i).box());
@@ -70,8 +88,8 @@ public final class Recognizer {
         }
         // Keypoint outlines are tight like detector boxes: embedded with the same padding.
         seen.forEach(s -> boxes.add(s.box()));
-        float[][] vectors = embedder.embed(frame, cropPadding > 0 ? padded(boxes, frame) : boxes)
-                .toArray(float[][]::new);
+        crops = cropPadding > 0 ? padded(boxes, frame) : boxes;
+        float[][] vectors = embedder.embed(frame, crops).toArray(float[][]::new);
         long start = System.nanoTime();
         int n = proposals.size();
         List<Match> matches = new ArrayList<>(n == 0 ? List.of() : matcher.match(boxes.subList(0, n), scores,
@@ -85,7 +103,68 @@ public final class Recognizer {
             }
         }
         meters.record(DeviceMeters.Stage.MATCH, Duration.ofNanos(System.nanoTime() - start));
+        if (text.isPresent() && n > 0) {
+            long t0 = System.nanoTime();
+            read(frame, matches, Math.min(n, matches.size()), crops, vectors, text.get());
+            meters.record(DeviceMeters.Stage.TEXT, Duration.ofNanos(System.nanoTime() - t0));
+        }
         return matches;
+    }
+
+    /**
+     * Reads the most similar proposals' crops and weighs the text against the brands' names: a
+     * proposal whose brand's name is read is accepted from {@code accept-above}; one where
+     * another brand's name is read becomes that brand (accepted from {@code accept-above}, else
+     * rejected); an accepted one whose confident reading spells no brand is rejected with
+     * {@code veto}. Illegible or unsure readings change nothing: most logos are not only text.
+     */
+    private void read(Frame frame, List<Match> matches, int n, List<Box> crops, float[][] vectors, TextReading reading) {
+        TextConfig c = reading.config();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Match m = matches.get(i);
+            if (m.similarity() >= c.readAbove() && m.decision() != Match.Decision.KEYPOINTS_DISAGREE) {
+                order.add(i);
+            }
+        }
+        if (order.isEmpty()) {
+            return;
+        }
+        order.sort((a, b) -> Double.compare(matches.get(b).similarity(), matches.get(a).similarity()));
+        List<Integer> chosen = order.subList(0, Math.min(c.maxReads(), order.size()));
+        List<Box> regions = chosen.stream().map(crops::get).toList();
+        List<TextReader.Reading> readings = reading.reader().read(BgrImage.of(frame), regions);
+        List<Brand> brands = matcher.catalog().brands();
+        for (int k = 0; k < chosen.size(); k++) {
+            TextReader.Reading r = readings.get(k);
+            int i = chosen.get(k);
+            Match m = matches.get(i);
+            if (r.confidence() < c.minConfidence() || Spelling.normalise(r.text()).length() < 2) {
+                continue;
+            }
+            String spelled = null;
+            double agreement = 0;
+            for (Brand b : brands) {
+                double a = Spelling.agreement(r.text(), b.wordmarks());
+                if (a > agreement || (a == agreement && b.id().equals(m.brand()))) {
+                    agreement = a;
+                    spelled = b.id();
+                }
+            }
+            if (agreement >= c.minAgreement() && spelled.equals(m.brand())) {
+                matches.set(i, m.withReading(r.text(), m.similarity() >= c.acceptAbove() - 1e-6
+                        ? Match.Decision.ACCEPTED : m.decision()));
+            } else if (agreement >= c.minAgreement()) {
+                String other = spelled;
+                matches.set(i, matcher.named(m.box(), m.proposalScore(), vectors[i], other, Match.Decision.BELOW_THRESHOLD)
+                        .map(o -> o.withReading(r.text(), o.similarity() >= c.acceptAbove() - 1e-6
+                                ? Match.Decision.ACCEPTED : Match.Decision.TEXT_DISAGREES))
+                        .orElse(m.withReading(r.text(), m.decision())));
+            } else {
+                matches.set(i, m.withReading(r.text(), c.veto() && m.accepted() && m.keypointInliers() == 0
+                        ? Match.Decision.TEXT_DISAGREES : m.decision()));
+            }
+        }
     }
 
     /**

@@ -26,7 +26,7 @@ public final class DeviceMeters {
      * The stages a frame passes through, each timed; {@code FRAME} is a frame's whole time in
      * its stream worker (everything after decoding), so overhead outside the stages shows.
      */
-    public enum Stage { DECODE, PREPROCESS, PROPOSE, EMBED, MATCH, KEYPOINTS, TRACK, PUBLISH, FRAME }
+    public enum Stage { DECODE, PREPROCESS, PROPOSE, EMBED, MATCH, KEYPOINTS, TEXT, TRACK, PUBLISH, FRAME }
 
     /** A stage's totals so far: calls and seconds, for differences over a measuring window. */
     public record StageTotals(long count, double seconds) {

@@ -186,7 +186,8 @@ class CatalogLoaderTest {
     void brandJsonOverridesTheDefaults() throws IOException {
         png("acme/logo.png", Color.RED, 32, 32);
         write("acme/brand.json", """
-                {"display_name": "Acme Corp.", "threshold": 0.9, "margin": 0.12, "verify": "always"}
+                {"display_name": "Acme Corp.", "threshold": 0.9, "margin": 0.12, "verify": "always",
+                 "text": ["ACME", "Acme Corporation"]}
                 """.getBytes(StandardCharsets.UTF_8));
         png("plain/logo.png", Color.BLUE, 32, 32);
 
@@ -197,7 +198,9 @@ class CatalogLoaderTest {
         assertThat(acme.threshold().getAsDouble()).isEqualTo(0.9);
         assertThat(acme.margin().getAsDouble()).isEqualTo(0.12);
         assertThat(acme.verify()).isEqualTo(VerifyPolicy.ALWAYS);
+        assertThat(acme.wordmarks()).containsExactly("ACME", "Acme Corporation");
         assertThat(result.catalog().brand("plain").orElseThrow()).isEqualTo(Brand.of("plain"));
+        assertThat(result.catalog().brand("plain").orElseThrow().wordmarks()).as("read as its name").containsExactly("plain");
         assertThat(result.report().problems()).isEmpty();
     }
 
@@ -205,7 +208,8 @@ class CatalogLoaderTest {
     void badBrandJsonFieldsWarnByNameAndKeepTheirDefaults() throws IOException {
         png("acme/logo.png", Color.RED, 32, 32);
         write("acme/brand.json", """
-                {"display_name": "Acme", "threshold": 1.5, "margin": "wide", "verify": "sometimes", "colour": "red"}
+                {"display_name": "Acme", "threshold": 1.5, "margin": "wide", "verify": "sometimes", "colour": "red",
+                 "text": ["ACME", "."]}
                 """.getBytes(StandardCharsets.UTF_8));
 
         CatalogLoader.Result result = load();
@@ -215,12 +219,15 @@ class CatalogLoaderTest {
         assertThat(acme.threshold()).isEmpty();
         assertThat(acme.margin()).isEmpty();
         assertThat(acme.verify()).isEqualTo(VerifyPolicy.BORDERLINE);
+        assertThat(acme.wordmarks()).containsExactly("Acme");
         assertThat(result.report().problems()).extracting(CatalogReport.Problem::toString).containsExactly(
                 "acme/brand.json: field 'threshold' must be a number from 0 to 1, got 1.5; default kept",
                 "acme/brand.json: field 'margin' must be a number from 0 to 1, got \"wide\"; default kept",
                 "acme/brand.json: field 'verify' must be \"always\", \"never\" or \"borderline\", got \"sometimes\"; "
                         + "default kept",
-                "acme/brand.json: unknown field 'colour' ignored (known: display_name, threshold, margin, verify)");
+                "acme/brand.json: unknown field 'colour' ignored (known: display_name, threshold, margin, verify, text)",
+                "acme/brand.json: field 'text' must list how the logo is written, e.g. [\"HUGO BOSS\", \"BOSS\"]: texts "
+                        + "of at most 100 characters with at least two letters or digits, got [\"ACME\",\".\"]; default kept");
     }
 
     @Test

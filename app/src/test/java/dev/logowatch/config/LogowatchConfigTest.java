@@ -146,6 +146,16 @@ class LogowatchConfigTest {
     }
 
     @Test
+    void textReadingNeedsItsModelAndNamesBadSettings() throws IOException {
+        Path file = write(VALID + "\ntext:\n  enabled: true\n  min-confidence: 2\n");
+        assertThatThrownBy(() -> LogowatchConfig.load(file, Map.of()))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(p -> assertThat(p).startsWith("text.enabled:").contains("models.text-reader"))
+                        .anySatisfy(p -> assertThat(p).startsWith("text.min-confidence:")));
+        assertThat(load(VALID).text().enabled()).as("off unless configured").isFalse();
+    }
+
+    @Test
     void reportsEveryProblemInOnePass() throws IOException {
         Path file = write(VALID.replace("port: 9090", "port: x").replace("fps: 2", "fps: fast"));
         assertThatThrownBy(() -> LogowatchConfig.load(file, Map.of()))

@@ -154,6 +154,31 @@ class ModelManifestTest {
     }
 
     @Test
+    void aTextReaderNamesItsAlphabetWhoseLinesFitTheClasses() throws IOException {
+        ObjectNode root = valid();
+        root.put("task", "read");
+        ObjectNode output = (ObjectNode) root.get("output");
+        output.put("kind", "ctc").put("dim", 5).put("alphabet", "alphabet.txt");
+        Files.writeString(dir.resolve("alphabet.txt"), "A\nB\nC");
+
+        ModelManifest m = ModelManifest.read(write(root));
+        assertThat(m.task()).isEqualTo(ModelManifest.Task.READ);
+        assertThat(m.output().alphabet()).contains("alphabet.txt");
+
+        output.put("dim", 6625);
+        assertThatThrownBy(() -> ModelManifest.read(write(root)))
+                .hasMessageContaining("output.alphabet: " + dir.toAbsolutePath().normalize().resolve("alphabet.txt")
+                        + " has 3 lines, but dim 6625 needs 6623");
+        output.put("alphabet", "../keys.txt");
+        assertThatThrownBy(() -> ModelManifest.read(write(root)))
+                .hasMessageContaining("output.alphabet: must be a path inside");
+        output.put("alphabet", "alphabet.txt").put("dim", 5);
+        root.put("task", "embed");
+        assertThatThrownBy(() -> ModelManifest.read(write(root)))
+                .hasMessageContaining("does not fit task \"embed\"");
+    }
+
+    @Test
     void reportsEveryProblemInOnePass() throws IOException {
         ObjectNode root = valid();
         root.remove("name");

@@ -1,0 +1,48 @@
+package dev.logowatch.match;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class SpellingTest {
+
+    @Test
+    void namesAreComparedByTheirLettersAndDigitsOnly() {
+        assertThat(Spelling.normalise("Pepe Jeans, London")).isEqualTo("PEPEJEANSLONDON");
+        assertThat(Spelling.normalise("Citroën C4")).isEqualTo("CITROENC4");
+        assertThat(Spelling.normalise(" .-/ ")).isEmpty();
+    }
+
+    @Test
+    void aNameReadAmongOtherTextSpellsIt() {
+        assertThat(Spelling.agreement("www.ROLEX.com", List.of("Rolex"))).isEqualTo(1.0);
+        assertThat(Spelling.agreement("CASIO G-SHOCK", List.of("Casio"))).isEqualTo(1.0);
+    }
+
+    @Test
+    void aStylisedSpellingIsOneEditFromTheName() {
+        // Bulgari writes its name BVLGARI: one edit in seven letters.
+        assertThat(Spelling.agreement("BVLGARI", List.of("Bulgari"))).isCloseTo(6.0 / 7, within(1e-9));
+    }
+
+    @Test
+    void aReadingOfPartOfALongNameSpellsItFromFourCharacters() {
+        assertThat(Spelling.agreement("BOSS", List.of("Hugo Boss"))).isEqualTo(1.0);
+        assertThat(Spelling.agreement("GO", List.of("Hugo Boss"))).isLessThan(0.5);
+    }
+
+    @Test
+    void unrelatedTextDoesNotSpellTheName() {
+        assertThat(Spelling.agreement("HOTELS & RESORTS", List.of("Rolex", "Casio"))).isLessThan(0.5);
+        assertThat(Spelling.agreement("", List.of("Rolex"))).isZero();
+    }
+
+    @Test
+    void theBestOfSeveralSpellingsCounts() {
+        assertThat(Spelling.agreement("CK", List.of("Calvin Klein"))).isLessThan(0.5);
+        assertThat(Spelling.agreement("CK", List.of("Calvin Klein", "CK"))).isEqualTo(1.0);
+    }
+}

@@ -1,0 +1,206 @@
+package dev.logowatch.pipeline;
+
+import dev.logowatch.catalog.Brand;
+import dev.logowatch.catalog.Catalog;
+import dev.logowatch.catalog.VerifyPolicy;
+import dev.logowatch.config.CatalogConfig;
+import dev.logowatch.config.TextConfig;
+import dev.logowatch.config.VerifyConfig;
+import dev.logowatch.detect.Proposal;
+import dev.logowatch.detect.Proposer;
+import dev.logowatch.embed.Embedder;
+import dev.logowatch.engine.Box;
+import dev.logowatch.engine.OnnxEngine;
+import dev.logowatch.engine.TestModels;
+import dev.logowatch.match.Match;
+import dev.logowatch.match.Matcher;
+import dev.logowatch.match.TextReader;
+import dev.logowatch.source.Frame;
+import dev.logowatch.status.DeviceMeters;
+import dev.logowatch.web.StatusBoard;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Text read in proposals confirms, renames or rejects what the embedding says. */
+class RecognizerTextTest {
+    private static final CatalogConfig CATALOG = new CatalogConfig(Optional.empty(), CatalogConfig.Aggregation.MEAN,
+            0.75, 0.05, Optional.empty());
+    private static final VerifyConfig NO_VERIFY = new VerifyConfig(false, Optional.empty(), "", Optional.empty(), 0.6,
+            0.8, 0.7, Duration.ofSeconds(20), 2, 30);
+    private static final TextConfig ON = TextConfig.DISABLED.enabled(true);
+    private static final Path READER = Path.of(System.getProperty("logowatch.repo", "..")).toAbsolutePath()
+            .normalize().resolve("models/text-reader");
+
+    private static OnnxEngine embedEngine;
+    private static OnnxEngine readEngine;
+    private static Embedder embedder;
+    private static TextReader reader;
+    private static DeviceMeters meters;
+
+    @BeforeAll
+    static void models() {
+        embedEngine = OnnxEngine.open(TestModels.model("embedder"), 1, 8);
+        readEngine = OnnxEngine.open(READER, 2, 8);
+        meters = StatusBoard.create("test", "0").meters();
+        embedder = new Embedder(embedEngine, meters);
+        reader = new TextReader(readEngine);
+    }
+
+    @AfterAll
+    static void close() {
+        if (embedEngine != null) {
+            embedEngine.close();
+        }
+        if (readEngine != null) {
+            readEngine.close();
+        }
+    }
+
+    /** A frame with {@code word} on a light board; the board's box. */
+    private static Box board(BufferedImage image, String word) {
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(60, 100, 60));
+        g.fillRect(0, 0, image.getWidth(), image.getHeight());
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 44));
+        int width = g.getFontMetrics().stringWidth(word);
+        g.setColor(new Color(245, 245, 240));
+        g.fillRect(100, 150, width + 40, 70);
+        g.setColor(new Color(150, 20, 20));
+        g.drawString(word, 120, 202);
+        g.dispose();
+        return new Box(108, 155, 132 + width, 215);
+    }
+
+    /** A unit vector at cosine {@code cos} from {@code v}. */
+    private static float[] at(float[] v, double cos) {
+        float[] u = new float[v.length];
+        u[0] = 1;
+        double dot = 0;
+        for (int i = 0; i < v.length; i++) {
+            dot += u[i] * v[i];
+        }
+        double norm = 0;
+        for (int i = 0; i < v.length; i++) {
+            u[i] -= (float) (dot * v[i]);
+            norm += u[i] * u[i];
+        }
+        double sin = Math.sqrt(1 - cos * cos);
+        float[] out = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = (float) (cos * v[i] + sin * u[i] / Math.sqrt(norm));
+        }
+        return out;
+    }
+
+    private static Recognizer recognizer(Box box, Catalog catalog, Optional<TextConfig> text) {
+        Proposer proposer = frame -> List.of(new Proposal(box, 0.9, "test"));
+        return new Recognizer(proposer, embedder, new Matcher(() -> catalog, CATALOG, NO_VERIFY), meters, 0,
+                Optional.empty(), text.map(c -> new Recognizer.TextReading(reader, c)));
+    }
+
+    private static Catalog.Builder catalog() {
+        return Catalog.builder(CatalogConfig.Aggregation.MEAN).version("v1");
+    }
+
+    private static float[] embedding(Frame frame, Box box) {
+        return embedder.embed(frame, List.of(box)).getFirst();
+    }
+
+    @Test
+    void aBrandsNameReadInARegionAcceptsASimilarityBelowTheThreshold() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "ROLEX");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Catalog catalog = catalog().brand(Brand.of("rolex"), at(embedding(frame, box), 0.65)).build();
+
+        Match without = recognizer(box, catalog, Optional.empty()).recognize(frame).getFirst();
+        Match with = recognizer(box, catalog, Optional.of(ON)).recognize(frame).getFirst();
+
+        assertThat(without.decision()).isEqualTo(Match.Decision.BELOW_THRESHOLD);
+        assertThat(with.decision()).isEqualTo(Match.Decision.ACCEPTED);
+        assertThat(with.brand()).isEqualTo("rolex");
+        assertThat(with.text()).isEqualToIgnoringCase("ROLEX");
+        assertThat(meters.stageTotals().get(DeviceMeters.Stage.TEXT).count()).isPositive();
+    }
+
+    @Test
+    void anotherBrandsNameReadRenamesTheMatch() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "CASIO");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        float[] there = embedding(frame, box);
+        Catalog catalog = catalog()
+                .brand(Brand.of("rolex"), there)
+                .brand(new Brand("casio", "Casio", OptionalDouble.empty(), OptionalDouble.empty(),
+                        VerifyPolicy.BORDERLINE), at(there, 0.7))
+                .build();
+
+        List<Match> matches = recognizer(box, catalog, Optional.of(ON)).recognize(frame);
+
+        assertThat(matches).singleElement().satisfies(m -> {
+            assertThat(m.brand()).isEqualTo("casio");
+            assertThat(m.accepted()).isTrue();
+            assertThat(m.similarity()).isBetween(0.69, 0.71);
+        });
+    }
+
+    @Test
+    void confidentTextThatSpellsNoBrandRejectsAMatchOnlyWithTheVeto() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "HOTEL PARKING");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
+        TextConfig noVeto = new TextConfig(true, ON.readAbove(), ON.maxReads(), ON.minConfidence(), ON.minAgreement(),
+                ON.acceptAbove(), false);
+
+        assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
+        assertThat(recognizer(box, catalog, Optional.of(noVeto)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+
+    @Test
+    void aMarkWithoutLettersKeepsItsSimilarity() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        board(image, "");
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(230, 120, 20));
+        g.fillOval(300, 120, 160, 160);
+        g.dispose();
+        Box box = new Box(290, 110, 470, 290);
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
+
+        assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+
+    @Test
+    void brandJsonSpellingsReplaceTheDisplayName() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "BOSS");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Brand declared = new Brand("hugo-boss", "Hugo", OptionalDouble.empty(), OptionalDouble.empty(),
+                VerifyPolicy.BORDERLINE, List.of("BOSS"));
+        Catalog catalog = catalog().brand(declared, at(embedding(frame, box), 0.65)).build();
+
+        assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+}
