@@ -67,7 +67,7 @@ class ConfigCorruptionPropertyTest {
                 .containsAll(paths.stream().map(p -> p.replaceAll("\\[\\d+]", "[]"))
                         .filter(p -> !p.equals("mqtt.tls") && !p.equals("mqtt.buffer") && !p.equals("mqtt.qos")
                                 && !p.matches("device|streams\\[]|models|proposer|proposer\\.grid|catalog|catalog\\.sync"
-                                + "|tracking|verify|mqtt|web|images|keypoints"))
+                                + "|tracking|verify|mqtt|web|images|keypoints|text"))
                         .toList());
     }
 

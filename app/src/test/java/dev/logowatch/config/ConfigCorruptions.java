@@ -105,6 +105,13 @@ public final class ConfigCorruptions {
         TYPES.put("keypoints.reference-side", Type.range(Kind.INT, 32, 4096));
         TYPES.put("keypoints.max-features", Type.range(Kind.INT, 16, 100_000));
         TYPES.put("keypoints.veto-below", Type.range(Kind.NUMBER, 0, 1));
+        TYPES.put("text.enabled", Type.of(Kind.BOOL));
+        TYPES.put("text.read-above", Type.range(Kind.NUMBER, -1, 1));
+        TYPES.put("text.max-reads", Type.range(Kind.INT, 1, 1000));
+        TYPES.put("text.min-confidence", Type.range(Kind.NUMBER, 0, 1));
+        TYPES.put("text.min-agreement", Type.range(Kind.NUMBER, 0.01, 1));
+        TYPES.put("text.accept-above", Type.range(Kind.NUMBER, -1, 1));
+        TYPES.put("text.veto", Type.of(Kind.BOOL));
         TYPES.put("mqtt.broker", Type.of(Kind.BROKER).mandatory());
         TYPES.put("mqtt.embedded-port", Type.range(Kind.INT, 0, 65535));
         TYPES.put("mqtt.topic-prefix", Type.of(Kind.TOPIC_PREFIX));
