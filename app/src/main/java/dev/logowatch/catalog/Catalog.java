@@ -67,6 +67,11 @@ public final class Catalog {
     }
 
     /** A catalog without brands, what the device runs with until the first one loads. */
+    /** Cosine similarity of two embeddings, as matches measure it (embeddings are unit vectors). */
+    public static double similarity(float[] a, float[] b) {
+        return Prototypes.dot(a, b);
+    }
+
     public static Catalog empty() {
         return new Catalog("none", "", Aggregation.MEAN, 0, List.of(), List.of());
     }

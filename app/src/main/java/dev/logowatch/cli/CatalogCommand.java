@@ -204,7 +204,7 @@ final class CatalogCommand implements Runnable {
                 double cosine = Double.NEGATIVE_INFINITY;
                 for (float[] a : mine) {
                     for (float[] b : catalog.prototypes(other.id())) {
-                        cosine = Math.max(cosine, dot(a, b));
+                        cosine = Math.max(cosine, Catalog.similarity(a, b));
                     }
                 }
                 if (best == null || cosine > best.cosine()) {
@@ -212,14 +212,6 @@ final class CatalogCommand implements Runnable {
                 }
             }
             return Optional.ofNullable(best);
-        }
-
-        private static double dot(float[] a, float[] b) {
-            double s = 0;
-            for (int i = 0; i < a.length; i++) {
-                s += (double) a[i] * b[i];
-            }
-            return s;
         }
 
         private static String pad(String s, int width) {

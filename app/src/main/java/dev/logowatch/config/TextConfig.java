@@ -15,20 +15,23 @@ package dev.logowatch.config;
  * @param acceptAbove   a proposal whose brand's name is read is accepted from this similarity
  * @param veto          whether a confident reading that spells none of the catalog's names
  *                      rejects an accepted match
+ * @param reuseFrames   a proposal where a crop that looked the same was read within this many
+ *                      frames of its stream takes that reading instead of being read again;
+ *                      0 reads every frame afresh
  */
 public record TextConfig(boolean enabled, double readAbove, int maxReads, double minConfidence, double minAgreement,
-                         double acceptAbove, boolean veto) {
-    public static final TextConfig DISABLED = new TextConfig(false, 0.5, 8, 0.8, 0.7, 0.55, true);
+                         double acceptAbove, boolean veto, int reuseFrames) {
+    public static final TextConfig DISABLED = new TextConfig(false, 0.5, 8, 0.8, 0.7, 0.55, true, 30);
 
     public TextConfig {
         if (!(readAbove >= -1 && readAbove <= 1) || maxReads < 1 || !(minConfidence >= 0 && minConfidence <= 1)
-                || !(minAgreement > 0 && minAgreement <= 1) || !(acceptAbove >= -1 && acceptAbove <= 1)) {
+                || !(minAgreement > 0 && minAgreement <= 1) || !(acceptAbove >= -1 && acceptAbove <= 1) || reuseFrames < 0) {
             throw new IllegalArgumentException("text settings out of range: " + this);
         }
     }
 
     public TextConfig enabled(boolean value) {
-        return new TextConfig(value, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, veto);
+        return new TextConfig(value, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, veto, reuseFrames);
     }
 
     static TextConfig read(ConfigNode node) {
@@ -40,7 +43,8 @@ public record TextConfig(boolean enabled, double readAbove, int maxReads, double
         double minAgreement = node.number("min-agreement", d.minAgreement(), 0.01, 1.0);
         double acceptAbove = node.number("accept-above", d.acceptAbove(), -1.0, 1.0);
         boolean veto = node.bool("veto", d.veto());
+        int reuseFrames = node.integer("reuse-frames", d.reuseFrames(), 0, 100_000);
         node.rejectUnknownKeys();
-        return new TextConfig(enabled, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, veto);
+        return new TextConfig(enabled, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, veto, reuseFrames);
     }
 }

@@ -8,6 +8,7 @@ import dev.logowatch.engine.Box;
 import dev.logowatch.match.KeypointMatcher;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
+import dev.logowatch.match.RecentReadings;
 import dev.logowatch.match.Spelling;
 import dev.logowatch.match.TextReader;
 import dev.logowatch.config.TextConfig;
@@ -18,7 +19,9 @@ import dev.logowatch.status.DeviceMeters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The path of one frame up to the brands in it: regions are proposed, their crops embedded
@@ -36,6 +39,7 @@ public final class Recognizer {
     private final double cropPadding;
     private final Optional<KeypointMatcher> keypoints;
     private final Optional<TextReading> text;
+    private final Map<String, RecentReadings> recentReadings = new ConcurrentHashMap<>();
 
     /** Text reading as configured: the reader and when to trust it. */
     public record TextReading(TextReader reader, TextConfig config) {
@@ -117,6 +121,7 @@ public final class Recognizer {
      * another brand's name is read becomes that brand (accepted from {@code accept-above}, else
      * rejected); an accepted one whose confident reading spells no brand is rejected with
      * {@code veto}. Illegible or unsure readings change nothing: most logos are not only text.
+     * A crop that looks like one its stream read within {@code reuse-frames} is not read again.
      */
     private void read(Frame frame, List<Match> matches, int n, List<Box> crops, float[][] vectors, TextReading reading) {
         TextConfig c = reading.config();
@@ -132,11 +137,29 @@ public final class Recognizer {
         }
         order.sort((a, b) -> Double.compare(matches.get(b).similarity(), matches.get(a).similarity()));
         List<Integer> chosen = order.subList(0, Math.min(c.maxReads(), order.size()));
-        List<Box> regions = chosen.stream().map(crops::get).toList();
-        List<TextReader.Reading> readings = reading.reader().read(BgrImage.of(frame), regions);
+        RecentReadings recent = recentReadings.computeIfAbsent(frame.stream(), s -> new RecentReadings(c.reuseFrames()));
+        TextReader.Reading[] readings = new TextReader.Reading[chosen.size()];
+        List<Integer> unread = new ArrayList<>(chosen.size());
+        for (int k = 0; k < chosen.size(); k++) {
+            int i = chosen.get(k);
+            readings[k] = recent.recall(crops.get(i), vectors[i], frame.sequence()).orElse(null);
+            if (readings[k] == null) {
+                unread.add(k);
+            }
+        }
+        if (!unread.isEmpty()) {
+            List<TextReader.Reading> fresh = reading.reader().read(BgrImage.of(frame),
+                    unread.stream().map(k -> crops.get(chosen.get(k))).toList());
+            for (int u = 0; u < unread.size(); u++) {
+                int k = unread.get(u);
+                int i = chosen.get(k);
+                readings[k] = fresh.get(u);
+                recent.remember(crops.get(i), vectors[i], frame.sequence(), readings[k]);
+            }
+        }
         List<Brand> brands = matcher.catalog().brands();
         for (int k = 0; k < chosen.size(); k++) {
-            TextReader.Reading r = readings.get(k);
+            TextReader.Reading r = readings[k];
             int i = chosen.get(k);
             Match m = matches.get(i);
             if (r.confidence() < c.minConfidence() || Spelling.normalise(r.text()).length() < 2) {

@@ -46,6 +46,7 @@ class CommittedModelsTest {
     private static final Path REPO = Path.of(System.getProperty("logowatch.repo", "..")).toAbsolutePath().normalize();
     private static final Path EMBEDDER = REPO.resolve("models/logo-embedder");
     private static final Path DETECTOR = REPO.resolve("models/logo-detector");
+    private static final Path TEXT_READER = REPO.resolve("models/text-reader");
     private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final Path OPENCV_DOC = Path.of("/usr/share/doc/opencv-doc/examples/data");
     private static final String SETUP = "Run training/setup.sh (Debian packages and simple-icons), then this test again";
@@ -84,6 +85,10 @@ class CommittedModelsTest {
         assertThat(demo.proposer().zoomOut()).isEqualTo(c.at("/proposer/zoom-out").asDouble(1));
         assertThat(demo.keypoints().enabled()).isEqualTo(c.at("/keypoints/enabled").asBoolean(false));
         assertThat(demo.keypoints().vetoBelow()).isEqualTo(c.at("/keypoints/veto-below").asDouble(0));
+        assertThat(demo.text().enabled()).isEqualTo(c.at("/text/enabled").asBoolean(false));
+        if (demo.text().enabled()) {
+            assertThat(demo.models().textReader()).contains(TEXT_READER);
+        }
         assertThat(demo.catalog().aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-'))
                 .isEqualTo(c.get("aggregation").asText());
         assertThat(demo.catalog().threshold()).isEqualTo(c.get("threshold").asDouble());
@@ -170,7 +175,8 @@ class CommittedModelsTest {
                     "{kind: detector, min-score: %s, crop-padding: %s, tiles: %d, zoom-out: %s}",
                     c.at("/proposer/min-score").asText(), c.at("/proposer/crop-padding").asText(),
                     c.at("/proposer/tiles").asInt(1), c.at("/proposer/zoom-out").asDouble(1));
-            models = "{embedder: " + EMBEDDER + ", detector: " + DETECTOR + "}";
+            models = "{embedder: " + EMBEDDER + ", detector: " + DETECTOR
+                    + (c.at("/text/enabled").asBoolean(false) ? ", text-reader: " + TEXT_READER : "") + "}";
         } else {
             JsonNode grid = c.at("/proposer/grid");
             proposer = String.format(Locale.ROOT, "{kind: grid, max-proposals: %d, grid: {sizes: %s, stride: %s}}",
@@ -184,9 +190,10 @@ class CommittedModelsTest {
                 catalog: {aggregation: %s, threshold: %s, margin: %s}
                 proposer: %s
                 keypoints: {enabled: %s, veto-below: %s}
+                text: {enabled: %s}
                 """, state, models, c.get("aggregation").asText(), c.get("threshold").asText(),
                 c.get("margin").asText(), proposer, c.at("/keypoints/enabled").asBoolean(false),
-                c.at("/keypoints/veto-below").asText("0"));
+                c.at("/keypoints/veto-below").asText("0"), c.at("/text/enabled").asBoolean(false));
         Path file = state.resolve("committed-eval.yaml");
         Files.writeString(file, yaml);
         return LogowatchConfig.load(file, Map.of());

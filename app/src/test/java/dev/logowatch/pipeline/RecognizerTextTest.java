@@ -10,7 +10,10 @@ import dev.logowatch.detect.Proposal;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
 import dev.logowatch.engine.Box;
+import dev.logowatch.engine.InferenceEngine;
+import dev.logowatch.engine.ModelManifest;
 import dev.logowatch.engine.OnnxEngine;
+import dev.logowatch.engine.Tensor;
 import dev.logowatch.engine.TestModels;
 import dev.logowatch.match.Match;
 import dev.logowatch.match.Matcher;
@@ -31,8 +34,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -167,7 +172,7 @@ class RecognizerTextTest {
         Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
         Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
         TextConfig noVeto = new TextConfig(true, ON.readAbove(), ON.maxReads(), ON.minConfidence(), ON.minAgreement(),
-                ON.acceptAbove(), false);
+                ON.acceptAbove(), false, ON.reuseFrames());
 
         assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
@@ -202,5 +207,59 @@ class RecognizerTextTest {
 
         assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+
+    /** The real reader, counting the crops it is given. */
+    private record CountingEngine(InferenceEngine engine, AtomicInteger crops) implements InferenceEngine {
+        @Override
+        public ModelManifest manifest() {
+            return engine.manifest();
+        }
+
+        @Override
+        public int maxBatch() {
+            return engine.maxBatch();
+        }
+
+        @Override
+        public boolean accepts(int height, int width) {
+            return engine.accepts(height, width);
+        }
+
+        @Override
+        public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+            inputs.values().forEach(t -> crops.addAndGet(t.dim(0)));
+            return engine.run(inputs);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aBoardStillInPlaceIsReadOncePerReuseFramesPerStream() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "ROLEX");
+        Catalog catalog = catalog().brand(Brand.of("rolex"),
+                at(embedding(new Frame("cam", Instant.EPOCH, 0, image), box), 0.65)).build();
+        AtomicInteger crops = new AtomicInteger();
+        Proposer proposer = frame -> List.of(new Proposal(box, 0.9, "test"));
+        Recognizer recognizer = new Recognizer(proposer, embedder, new Matcher(() -> catalog, CATALOG, NO_VERIFY),
+                meters, 0, Optional.empty(), Optional.of(new Recognizer.TextReading(
+                new TextReader(new CountingEngine(readEngine, crops)), ON)));
+
+        for (int sequence = 0; sequence <= ON.reuseFrames(); sequence++) {
+            assertThat(recognizer.recognize(new Frame("cam", Instant.EPOCH, sequence, image))).singleElement()
+                    .satisfies(m -> {
+                        assertThat(m.accepted()).isTrue();
+                        assertThat(m.text()).isEqualToIgnoringCase("ROLEX");
+                    });
+        }
+        assertThat(crops).hasValue(1);
+
+        recognizer.recognize(new Frame("cam", Instant.EPOCH, ON.reuseFrames() + 1, image));
+        recognizer.recognize(new Frame("east", Instant.EPOCH, 1, image));
+        assertThat(crops).as("read again once stale, and in another stream").hasValue(3);
     }
 }
