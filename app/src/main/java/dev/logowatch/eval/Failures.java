@@ -136,6 +136,9 @@ public final class Failures implements AutoCloseable {
             o.put("margin", round(m.margin()));
             o.put("decision", m.decision().name());
             m.runnerUp().ifPresent(r -> o.put("runner_up", r));
+            if (!m.text().isEmpty()) {
+                o.put("text", m.text());
+            }
             o.put("box", Payloads.JSON.valueToTree(m.box().toArray()));
         });
         cover.ifPresent(c -> o.put("best_proposal_iou", round(c)));

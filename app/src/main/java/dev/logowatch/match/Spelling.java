@@ -51,6 +51,15 @@ public final class Spelling {
         return Math.max(0, best);
     }
 
+    /**
+     * Whether the reading, two characters or more, is found letter for letter inside one of the
+     * names: too weak to name a brand, enough not to contradict it.
+     */
+    public static boolean partOf(String reading, List<String> names) {
+        String r = normalise(reading);
+        return r.length() >= 2 && names.stream().anyMatch(n -> normalise(n).contains(r));
+    }
+
     /** Fewest edits turning some substring of {@code text} into {@code word} (free start and end in text). */
     static int editsWithin(String word, String text) {
         int[] previous = new int[text.length() + 1];

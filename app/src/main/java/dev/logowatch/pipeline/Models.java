@@ -93,13 +93,6 @@ public final class Models implements AutoCloseable {
             return new Models(engines, Optional.of(embedder), Optional.of(proposer), reader, meters);
         } catch (RuntimeException e) {
             engines.forEach(Models::closeQuietly);
-            Optional<TextReader> reader = Optional.empty();
-            if (config.text().enabled()) {
-                InferenceEngine readEngine = open(models, models.textReader().orElseThrow());
-                engines.add(readEngine);
-                reader = Optional.of(new TextReader(readEngine));
-            }
-            InferenceEngine detectorEngine = engines.size() > 1 ? engines.get(1) : null;
             show(board, new StatusBoard.ModelStatus(engineName, Optional.empty(), Optional.empty(), "failed",
                     Optional.of(describe(e))));
             throw new Appliance.StartException("models did not load: " + describe(e), e);

@@ -109,21 +109,27 @@ public final class Recognizer {
         meters.record(DeviceMeters.Stage.MATCH, Duration.ofNanos(System.nanoTime() - start));
         if (text.isPresent() && n > 0) {
             long t0 = System.nanoTime();
-            read(frame, matches, Math.min(n, matches.size()), crops, vectors, text.get());
+            read(frame, matches, Math.min(n, matches.size()), boxes, vectors, text.get());
             meters.record(DeviceMeters.Stage.TEXT, Duration.ofNanos(System.nanoTime() - t0));
         }
         return matches;
     }
 
     /**
-     * Reads the most similar proposals' crops and weighs the text against the brands' names: a
+     * Reads the most similar proposals' boxes and weighs the text against the brands' names: a
      * proposal whose brand's name is read is accepted from {@code accept-above}; one where
      * another brand's name is read becomes that brand (accepted from {@code accept-above}, else
-     * rejected); an accepted one whose confident reading spells no brand is rejected with
-     * {@code veto}. Illegible or unsure readings change nothing: most logos are not only text.
-     * A crop that looks like one its stream read within {@code reuse-frames} is not read again.
+     * rejected); an accepted one whose confident reading spells no brand, not even a part of
+     * its own brand's name, is rejected with {@code veto}. Illegible or unsure readings change
+     * nothing: most logos are not only text. A region that looks like one its stream read within
+     * {@code reuse-frames} is not read again.
+     *
+     * <p>The proposal's own box is read, not the padded crop the embedder sees: the padding
+     * that gives the embedder context brings neighbouring lettering into the line the reader
+     * spells, and on real photos a wordmark read in its own box was read right more often.
      */
-    private void read(Frame frame, List<Match> matches, int n, List<Box> crops, float[][] vectors, TextReading reading) {
+    private void read(Frame frame, List<Match> matches, int n, List<Box> regions, float[][] vectors,
+                      TextReading reading) {
         TextConfig c = reading.config();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -142,19 +148,19 @@ public final class Recognizer {
         List<Integer> unread = new ArrayList<>(chosen.size());
         for (int k = 0; k < chosen.size(); k++) {
             int i = chosen.get(k);
-            readings[k] = recent.recall(crops.get(i), vectors[i], frame.sequence()).orElse(null);
+            readings[k] = recent.recall(regions.get(i), vectors[i], frame.sequence()).orElse(null);
             if (readings[k] == null) {
                 unread.add(k);
             }
         }
         if (!unread.isEmpty()) {
             List<TextReader.Reading> fresh = reading.reader().read(BgrImage.of(frame),
-                    unread.stream().map(k -> crops.get(chosen.get(k))).toList());
+                    unread.stream().map(k -> regions.get(chosen.get(k))).toList());
             for (int u = 0; u < unread.size(); u++) {
                 int k = unread.get(u);
                 int i = chosen.get(k);
                 readings[k] = fresh.get(u);
-                recent.remember(crops.get(i), vectors[i], frame.sequence(), readings[k]);
+                recent.remember(regions.get(i), vectors[i], frame.sequence(), readings[k]);
             }
         }
         List<Brand> brands = matcher.catalog().brands();
@@ -184,7 +190,10 @@ public final class Recognizer {
                                 ? Match.Decision.ACCEPTED : Match.Decision.TEXT_DISAGREES))
                         .orElse(m.withReading(r.text(), m.decision())));
             } else {
-                matches.set(i, m.withReading(r.text(), c.veto() && m.accepted() && m.keypointInliers() == 0
+                // A curved or cut-off wordmark is often read in part ("LEX" of ROLEX, "CK"): not a veto.
+                boolean ownPart = matcher.catalog().brand(m.brand())
+                        .map(b -> Spelling.partOf(r.text(), b.wordmarks())).orElse(false);
+                matches.set(i, m.withReading(r.text(), c.veto() && m.accepted() && m.keypointInliers() == 0 && !ownPart
                         ? Match.Decision.TEXT_DISAGREES : m.decision()));
             }
         }

@@ -45,4 +45,12 @@ class SpellingTest {
         assertThat(Spelling.agreement("CK", List.of("Calvin Klein"))).isLessThan(0.5);
         assertThat(Spelling.agreement("CK", List.of("Calvin Klein", "CK"))).isEqualTo(1.0);
     }
+
+    @Test
+    void aShortReadingInsideANameIsPartOfIt() {
+        assertThat(Spelling.partOf("lex", List.of("Rolex"))).isTrue();
+        assertThat(Spelling.partOf("C.K", List.of("Ck Calvin Klein"))).isTrue();
+        assertThat(Spelling.partOf("EN", List.of("Everlast"))).isFalse();
+        assertThat(Spelling.partOf("R", List.of("Rolex"))).as("one character is no evidence").isFalse();
+    }
 }

@@ -114,8 +114,12 @@ class RecognizerTextTest {
     }
 
     private static Recognizer recognizer(Box box, Catalog catalog, Optional<TextConfig> text) {
+        return recognizer(box, catalog, text, 0);
+    }
+
+    private static Recognizer recognizer(Box box, Catalog catalog, Optional<TextConfig> text, double cropPadding) {
         Proposer proposer = frame -> List.of(new Proposal(box, 0.9, "test"));
-        return new Recognizer(proposer, embedder, new Matcher(() -> catalog, CATALOG, NO_VERIFY), meters, 0,
+        return new Recognizer(proposer, embedder, new Matcher(() -> catalog, CATALOG, NO_VERIFY), meters, cropPadding,
                 Optional.empty(), text.map(c -> new Recognizer.TextReading(reader, c)));
     }
 
@@ -178,6 +182,43 @@ class RecognizerTextTest {
                 .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
         assertThat(recognizer(box, catalog, Optional.of(noVeto)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+
+    @Test
+    void aWordmarkIsReadInItsOwnBoxNotAmongTheLetteringAroundIt() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "ROLEX");
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 40));
+        g.setColor(new Color(245, 245, 240));
+        g.drawString("HOTEL", 120, 140);
+        g.drawString("PARKING", 100 + (int) box.width() + 50, 202);
+        g.dispose();
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Catalog catalog = catalog().brand(Brand.of("rolex"), at(embedding(frame, box), 0.65)).build();
+
+        // The embedder sees the box and half its size again on each side, neighbours included.
+        assertThat(recognizer(box, catalog, Optional.of(ON), 0.5).recognize(frame)).singleElement().satisfies(m -> {
+            assertThat(m.text()).isEqualToIgnoringCase("ROLEX");
+            assertThat(m.accepted()).isTrue();
+        });
+    }
+
+    @Test
+    void partOfItsOwnBrandsNameReadIsNoVeto() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "LEX");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Catalog own = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
+        Catalog other = catalog().brand(Brand.of("casio"), embedding(frame, box)).build();
+
+        assertThat(recognizer(box, own, Optional.of(ON)).recognize(frame)).singleElement().satisfies(m -> {
+            assertThat(m.text()).isEqualToIgnoringCase("LEX");
+            assertThat(m.accepted()).isTrue();
+        });
+        assertThat(recognizer(box, other, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
     }
 
     @Test
