@@ -13,6 +13,9 @@ package dev.logowatch.config;
  * @param minAgreement  how much of a name a reading must spell (1 minus the edit distance over
  *                      the name's length) to count as that name
  * @param acceptAbove   a proposal whose brand's name is read is accepted from this similarity
+ * @param wholeName     a reading that holds a brand's whole name this closely (1 minus the
+ *                      edits over the name's length) names that brand at any similarity:
+ *                      a wordmark read letter for letter is evidence enough on its own
  * @param veto          whether a confident reading that spells none of the catalog's names
  *                      rejects an accepted match
  * @param reuseFrames   a proposal where a crop that looked the same was read within this many
@@ -20,18 +23,20 @@ package dev.logowatch.config;
  *                      0 reads every frame afresh
  */
 public record TextConfig(boolean enabled, double readAbove, int maxReads, double minConfidence, double minAgreement,
-                         double acceptAbove, boolean veto, int reuseFrames) {
-    public static final TextConfig DISABLED = new TextConfig(false, 0.5, 8, 0.8, 0.7, 0.55, true, 30);
+                         double acceptAbove, double wholeName, boolean veto, int reuseFrames) {
+    public static final TextConfig DISABLED = new TextConfig(false, 0.35, 8, 0.8, 0.7, 0.55, 0.85, true, 30);
 
     public TextConfig {
         if (!(readAbove >= -1 && readAbove <= 1) || maxReads < 1 || !(minConfidence >= 0 && minConfidence <= 1)
-                || !(minAgreement > 0 && minAgreement <= 1) || !(acceptAbove >= -1 && acceptAbove <= 1) || reuseFrames < 0) {
+                || !(minAgreement > 0 && minAgreement <= 1) || !(acceptAbove >= -1 && acceptAbove <= 1) || !(wholeName > 0 && wholeName <= 1)
+                || reuseFrames < 0) {
             throw new IllegalArgumentException("text settings out of range: " + this);
         }
     }
 
     public TextConfig enabled(boolean value) {
-        return new TextConfig(value, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, veto, reuseFrames);
+        return new TextConfig(value, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, wholeName, veto,
+                reuseFrames);
     }
 
     static TextConfig read(ConfigNode node) {
@@ -42,9 +47,11 @@ public record TextConfig(boolean enabled, double readAbove, int maxReads, double
         double minConfidence = node.number("min-confidence", d.minConfidence(), 0.0, 1.0);
         double minAgreement = node.number("min-agreement", d.minAgreement(), 0.01, 1.0);
         double acceptAbove = node.number("accept-above", d.acceptAbove(), -1.0, 1.0);
+        double wholeName = node.number("whole-name", d.wholeName(), 0.01, 1.0);
         boolean veto = node.bool("veto", d.veto());
         int reuseFrames = node.integer("reuse-frames", d.reuseFrames(), 0, 100_000);
         node.rejectUnknownKeys();
-        return new TextConfig(enabled, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, veto, reuseFrames);
+        return new TextConfig(enabled, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, wholeName, veto,
+                reuseFrames);
     }
 }

@@ -52,6 +52,26 @@ public final class Spelling {
     }
 
     /**
+     * How well {@code reading} holds a whole name, from 0 to 1: for the best name, 1 minus the
+     * fewest edits that turn part of the reading into the name, over the name's length. A
+     * reading of part of a name does not count here.
+     */
+    public static double wholeAgreement(String reading, List<String> names) {
+        String r = normalise(reading);
+        double best = 0;
+        if (r.isEmpty()) {
+            return 0;
+        }
+        for (String name : names) {
+            String n = normalise(name);
+            if (!n.isEmpty()) {
+                best = Math.max(best, 1 - (double) editsWithin(n, r) / n.length());
+            }
+        }
+        return best;
+    }
+
+    /**
      * Whether the reading, two characters or more, is found letter for letter inside one of the
      * names: too weak to name a brand, enough not to contradict it.
      */

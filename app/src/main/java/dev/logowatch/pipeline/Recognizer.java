@@ -117,9 +117,9 @@ public final class Recognizer {
 
     /**
      * Reads the most similar proposals' boxes and weighs the text against the brands' names: a
-     * proposal whose brand's name is read is accepted from {@code accept-above}; one where
-     * another brand's name is read becomes that brand (accepted from {@code accept-above}, else
-     * rejected); an accepted one whose confident reading spells no brand, not even a part of
+     * proposal whose brand's name is read is accepted from {@code accept-above}, or at any
+     * similarity when the whole name is read within {@code whole-name}; one where another
+     * brand's name is read becomes that brand (accepted by the same rule, else rejected); an accepted one whose confident reading spells no brand, not even a part of
      * its own brand's name, is rejected with {@code veto}. Illegible or unsure readings change
      * nothing: most logos are not only text. A region that looks like one its stream read within
      * {@code reuse-frames} is not read again.
@@ -180,13 +180,18 @@ public final class Recognizer {
                     spelled = b.id();
                 }
             }
+            // The whole name read closely names the brand on its own; part of it only with a similar look.
+            String named = spelled;
+            double bar = agreement >= c.minAgreement() && Spelling.wholeAgreement(r.text(),
+                    matcher.catalog().brand(named).map(Brand::wordmarks).orElse(List.of())) >= c.wholeName()
+                    ? -1 : c.acceptAbove();
             if (agreement >= c.minAgreement() && spelled.equals(m.brand())) {
-                matches.set(i, m.withReading(r.text(), m.similarity() >= c.acceptAbove() - 1e-6
+                matches.set(i, m.withReading(r.text(), m.similarity() >= bar - 1e-6
                         ? Match.Decision.ACCEPTED : m.decision()));
             } else if (agreement >= c.minAgreement()) {
                 String other = spelled;
                 matches.set(i, matcher.named(m.box(), m.proposalScore(), vectors[i], other, Match.Decision.BELOW_THRESHOLD)
-                        .map(o -> o.withReading(r.text(), o.similarity() >= c.acceptAbove() - 1e-6
+                        .map(o -> o.withReading(r.text(), o.similarity() >= bar - 1e-6
                                 ? Match.Decision.ACCEPTED : Match.Decision.TEXT_DISAGREES))
                         .orElse(m.withReading(r.text(), m.decision())));
             } else {

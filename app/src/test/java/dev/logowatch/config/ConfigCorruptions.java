@@ -111,6 +111,7 @@ public final class ConfigCorruptions {
         TYPES.put("text.min-confidence", Type.range(Kind.NUMBER, 0, 1));
         TYPES.put("text.min-agreement", Type.range(Kind.NUMBER, 0.01, 1));
         TYPES.put("text.accept-above", Type.range(Kind.NUMBER, -1, 1));
+        TYPES.put("text.whole-name", Type.range(Kind.NUMBER, 0.01, 1));
         TYPES.put("text.veto", Type.of(Kind.BOOL));
         TYPES.put("text.reuse-frames", Type.range(Kind.INT, 0, 100_000));
         TYPES.put("mqtt.broker", Type.of(Kind.BROKER).mandatory());

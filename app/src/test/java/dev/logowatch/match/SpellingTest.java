@@ -53,4 +53,14 @@ class SpellingTest {
         assertThat(Spelling.partOf("EN", List.of("Everlast"))).isFalse();
         assertThat(Spelling.partOf("R", List.of("Rolex"))).as("one character is no evidence").isFalse();
     }
+
+    @Test
+    void aWholeNameIsLookedForInTheReadingOnly() {
+        assertThat(Spelling.wholeAgreement("www.ROLEX.com", List.of("Rolex"))).isEqualTo(1.0);
+        // Part of a name spells it (agreement) but does not hold it whole.
+        assertThat(Spelling.agreement("BOSS", List.of("Hugo Boss"))).isEqualTo(1.0);
+        assertThat(Spelling.wholeAgreement("BOSS", List.of("Hugo Boss"))).isEqualTo(0.5);
+        // PUMA in THREPULAR at one edit: 0.75, not close enough to name a brand alone.
+        assertThat(Spelling.wholeAgreement("THREPULAR", List.of("Puma"))).isCloseTo(0.75, within(1e-9));
+    }
 }

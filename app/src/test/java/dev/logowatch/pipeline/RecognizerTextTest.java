@@ -176,11 +176,42 @@ class RecognizerTextTest {
         Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
         Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
         TextConfig noVeto = new TextConfig(true, ON.readAbove(), ON.maxReads(), ON.minConfidence(), ON.minAgreement(),
-                ON.acceptAbove(), false, ON.reuseFrames());
+                ON.acceptAbove(), ON.wholeName(), false, ON.reuseFrames());
 
         assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
         assertThat(recognizer(box, catalog, Optional.of(noVeto)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+
+    @Test
+    void theWholeNameReadNamesTheBrandWhateverItsLook() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "ROLEX");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        // Read (from read-above) though far below accept-above.
+        Catalog catalog = catalog().brand(Brand.of("rolex"), at(embedding(frame, box), 0.4)).build();
+
+        assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement().satisfies(m -> {
+            assertThat(m.brand()).isEqualTo("rolex");
+            assertThat(m.similarity()).isLessThan(ON.acceptAbove() - 0.1);
+            assertThat(m.accepted()).isTrue();
+        });
+    }
+
+    @Test
+    void partOfANameReadNeedsALookAlikeToo() {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "BOSS");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Brand hugoBoss = new Brand("hugo-boss", "Hugo Boss", OptionalDouble.empty(), OptionalDouble.empty(),
+                VerifyPolicy.BORDERLINE);
+        Catalog unlike = catalog().brand(hugoBoss, at(embedding(frame, box), 0.4)).build();
+        Catalog alike = catalog().brand(hugoBoss, at(embedding(frame, box), 0.65)).build();
+
+        assertThat(recognizer(box, unlike, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).isFalse());
+        assertThat(recognizer(box, alike, Optional.of(ON)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.accepted()).isTrue());
     }
 
