@@ -18,17 +18,22 @@ package dev.logowatch.config;
  *                      a wordmark read letter for letter is evidence enough on its own
  * @param veto          whether a confident reading that spells none of the catalog's names
  *                      rejects an accepted match
+ * @param requireNameBelow an accepted match of a written mark (a brand at least half of whose
+ *                      references read as its name) below this similarity is rejected when its
+ *                      region, read, shows nothing legible; 0 never rejects one
  * @param reuseFrames   a proposal where a crop that looked the same was read within this many
  *                      frames of its stream takes that reading instead of being read again;
  *                      0 reads every frame afresh
  */
 public record TextConfig(boolean enabled, double readAbove, int maxReads, double minConfidence, double minAgreement,
-                         double acceptAbove, double wholeName, boolean veto, int reuseFrames) {
-    public static final TextConfig DISABLED = new TextConfig(false, 0.35, 8, 0.8, 0.7, 0.55, 0.85, true, 30);
+                         double acceptAbove, double wholeName, boolean veto, double requireNameBelow,
+                         int reuseFrames) {
+    public static final TextConfig DISABLED = new TextConfig(false, 0.35, 8, 0.8, 0.7, 0.55, 0.85, true, 0.9, 30);
 
     public TextConfig {
         if (!(readAbove >= -1 && readAbove <= 1) || maxReads < 1 || !(minConfidence >= 0 && minConfidence <= 1)
-                || !(minAgreement > 0 && minAgreement <= 1) || !(acceptAbove >= -1 && acceptAbove <= 1) || !(wholeName > 0 && wholeName <= 1)
+                || !(minAgreement > 0 && minAgreement <= 1) || !(acceptAbove >= -1 && acceptAbove <= 1)
+                || !(wholeName > 0 && wholeName <= 1) || !(requireNameBelow >= 0 && requireNameBelow <= 1)
                 || reuseFrames < 0) {
             throw new IllegalArgumentException("text settings out of range: " + this);
         }
@@ -36,7 +41,7 @@ public record TextConfig(boolean enabled, double readAbove, int maxReads, double
 
     public TextConfig enabled(boolean value) {
         return new TextConfig(value, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, wholeName, veto,
-                reuseFrames);
+                requireNameBelow, reuseFrames);
     }
 
     static TextConfig read(ConfigNode node) {
@@ -49,9 +54,10 @@ public record TextConfig(boolean enabled, double readAbove, int maxReads, double
         double acceptAbove = node.number("accept-above", d.acceptAbove(), -1.0, 1.0);
         double wholeName = node.number("whole-name", d.wholeName(), 0.01, 1.0);
         boolean veto = node.bool("veto", d.veto());
+        double requireNameBelow = node.number("require-name-below", d.requireNameBelow(), 0.0, 1.0);
         int reuseFrames = node.integer("reuse-frames", d.reuseFrames(), 0, 100_000);
         node.rejectUnknownKeys();
         return new TextConfig(enabled, readAbove, maxReads, minConfidence, minAgreement, acceptAbove, wholeName, veto,
-                reuseFrames);
+                requireNameBelow, reuseFrames);
     }
 }

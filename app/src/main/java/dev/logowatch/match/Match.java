@@ -67,7 +67,8 @@ public record Match(Box box, double proposalScore, String brand, double similari
         KEYPOINTS_DISAGREE,
         /**
          * Similar enough, but its region was read and the text spells another brand's name, or
-         * (with {@code text.veto}) confidently spells no brand's name at all.
+         * (with {@code text.veto}) confidently spells no brand's name at all, or (with
+         * {@code text.require-name}) the brand is a written mark and nothing legible was read.
          */
         TEXT_DISAGREES
     }

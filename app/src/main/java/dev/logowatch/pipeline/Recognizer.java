@@ -11,6 +11,8 @@ import dev.logowatch.match.Matcher;
 import dev.logowatch.match.RecentReadings;
 import dev.logowatch.match.Spelling;
 import dev.logowatch.match.TextReader;
+import dev.logowatch.match.Wordmarks;
+import dev.logowatch.config.ImagesConfig;
 import dev.logowatch.config.TextConfig;
 import dev.logowatch.engine.BgrImage;
 import dev.logowatch.source.Frame;
@@ -41,8 +43,15 @@ public final class Recognizer {
     private final Optional<TextReading> text;
     private final Map<String, RecentReadings> recentReadings = new ConcurrentHashMap<>();
 
-    /** Text reading as configured: the reader and when to trust it. */
-    public record TextReading(TextReader reader, TextConfig config) {
+    /** Text reading as configured: the reader, when to trust it, and which brands are written marks. */
+    public record TextReading(TextReader reader, TextConfig config, Wordmarks wordmarks) {
+        public TextReading(TextReader reader, TextConfig config, ImagesConfig limits) {
+            this(reader, config, new Wordmarks(reader, config, limits));
+        }
+
+        public TextReading(TextReader reader, TextConfig config) {
+            this(reader, config, ImagesConfig.DEFAULT);
+        }
     }
 
     /** @param cropPadding share of a proposal's width and height added on each side of the crop embedded */
@@ -169,6 +178,10 @@ public final class Recognizer {
             int i = chosen.get(k);
             Match m = matches.get(i);
             if (r.confidence() < c.minConfidence() || Spelling.normalise(r.text()).length() < 2) {
+                if (m.accepted() && m.similarity() < c.requireNameBelow() && m.keypointInliers() == 0
+                        && reading.wordmarks().written(matcher.catalog(), m.brand())) {
+                    matches.set(i, m.withDecision(Match.Decision.TEXT_DISAGREES));
+                }
                 continue;
             }
             String spelled = null;

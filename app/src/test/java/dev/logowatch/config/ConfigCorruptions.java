@@ -113,6 +113,7 @@ public final class ConfigCorruptions {
         TYPES.put("text.accept-above", Type.range(Kind.NUMBER, -1, 1));
         TYPES.put("text.whole-name", Type.range(Kind.NUMBER, 0.01, 1));
         TYPES.put("text.veto", Type.of(Kind.BOOL));
+        TYPES.put("text.require-name-below", Type.range(Kind.NUMBER, 0, 1));
         TYPES.put("text.reuse-frames", Type.range(Kind.INT, 0, 100_000));
         TYPES.put("mqtt.broker", Type.of(Kind.BROKER).mandatory());
         TYPES.put("mqtt.embedded-port", Type.range(Kind.INT, 0, 65535));

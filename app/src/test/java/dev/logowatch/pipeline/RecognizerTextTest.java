@@ -24,6 +24,7 @@ import dev.logowatch.web.StatusBoard;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -38,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -176,7 +178,7 @@ class RecognizerTextTest {
         Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
         Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
         TextConfig noVeto = new TextConfig(true, ON.readAbove(), ON.maxReads(), ON.minConfidence(), ON.minAgreement(),
-                ON.acceptAbove(), ON.wholeName(), false, ON.reuseFrames());
+                ON.acceptAbove(), ON.wholeName(), false, ON.requireNameBelow(), ON.reuseFrames());
 
         assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
@@ -265,6 +267,38 @@ class RecognizerTextTest {
         Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
 
         assertThat(recognizer(box, catalog, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).isTrue());
+    }
+
+    @Test
+    void aWrittenMarkWhereNothingLegibleIsReadIsRejected(@TempDir Path dir) throws Exception {
+        BufferedImage written = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box lettering = board(written, "ROLEX");
+        Path wordmark = dir.resolve("rolex.png");
+        ImageIO.write(written.getSubimage((int) lettering.x1() - 8, (int) lettering.y1() - 5,
+                (int) lettering.width() + 16, (int) lettering.height() + 10), "png", wordmark.toFile());
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        board(image, "");
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(230, 120, 20));
+        g.fillOval(300, 120, 160, 160);
+        g.dispose();
+        Path symbol = dir.resolve("oval.png");
+        ImageIO.write(image.getSubimage(290, 110, 180, 180), "png", symbol.toFile());
+        Box box = new Box(290, 110, 470, 290);
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        // Accepted (threshold 0.75), but not so similar that no reading is needed (0.9).
+        float[] there = at(embedding(frame, box), 0.8);
+        Catalog writtenRolex = catalog().brand(Brand.of("rolex"), there).referenceFiles("rolex", wordmark).build();
+        Catalog symbolRolex = catalog().brand(Brand.of("rolex"), there).referenceFiles("rolex", symbol).build();
+        TextConfig notRequired = new TextConfig(true, ON.readAbove(), ON.maxReads(), ON.minConfidence(),
+                ON.minAgreement(), ON.acceptAbove(), ON.wholeName(), ON.veto(), 0, ON.reuseFrames());
+
+        assertThat(recognizer(box, writtenRolex, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.decision()).isEqualTo(Match.Decision.TEXT_DISAGREES));
+        assertThat(recognizer(box, symbolRolex, Optional.of(ON)).recognize(frame)).singleElement()
+                .satisfies(m -> assertThat(m.accepted()).as("its reference holds no lettering").isTrue());
+        assertThat(recognizer(box, writtenRolex, Optional.of(notRequired)).recognize(frame)).singleElement()
                 .satisfies(m -> assertThat(m.accepted()).isTrue());
     }
 
