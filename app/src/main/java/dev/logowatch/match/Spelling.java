@@ -35,15 +35,12 @@ public final class Spelling {
     public static double agreement(String reading, List<String> names) {
         String r = normalise(reading);
         double best = 0;
-        if (r.isEmpty()) {
-            return 0;
-        }
         for (String name : names) {
             String n = normalise(name);
-            if (n.isEmpty()) {
+            if (r.isEmpty() || n.isEmpty()) {
                 continue;
             }
-            best = Math.max(best, 1 - (double) editsWithin(n, r) / n.length());
+            best = Math.max(best, holds(r, n));
             if (r.length() >= MIN_PART && r.length() < n.length()) {
                 best = Math.max(best, 1 - (double) editsWithin(r, n) / r.length());
             }
@@ -59,16 +56,18 @@ public final class Spelling {
     public static double wholeAgreement(String reading, List<String> names) {
         String r = normalise(reading);
         double best = 0;
-        if (r.isEmpty()) {
-            return 0;
-        }
         for (String name : names) {
             String n = normalise(name);
-            if (!n.isEmpty()) {
-                best = Math.max(best, 1 - (double) editsWithin(n, r) / n.length());
+            if (!r.isEmpty() && !n.isEmpty()) {
+                best = Math.max(best, holds(r, n));
             }
         }
         return best;
+    }
+
+    /** 1 minus the edits that turn part of the normalised reading into the normalised name, over its length. */
+    private static double holds(String reading, String name) {
+        return 1 - (double) editsWithin(name, reading) / name.length();
     }
 
     /**

@@ -10,7 +10,9 @@ import dev.logowatch.image.ImageFile;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -28,10 +30,13 @@ public final class Wordmarks {
     private final TextReader reader;
     private final TextConfig config;
     private final ImagesConfig limits;
-    private volatile Known known = new Known(null, Set.of());
-
-    private record Known(String version, Set<String> brands) {
-    }
+    /** The written marks of the catalog versions last learnt: the one in force and the one replacing it. */
+    private final Map<String, Set<String>> known = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+            return size() > 2;
+        }
+    };
 
     public Wordmarks(TextReader reader, TextConfig config, ImagesConfig limits) {
         this.reader = reader;
@@ -39,18 +44,19 @@ public final class Wordmarks {
         this.limits = limits;
     }
 
-    /** Whether {@code brandId} is a written mark in {@code catalog}. */
+    /** Whether {@code brandId} is a written mark in {@code catalog}; learnt here if it was not yet. */
     public boolean written(Catalog catalog, String brandId) {
-        Known k = known;
-        if (!catalog.version().equals(k.version())) {
-            k = learn(catalog);
-        }
-        return k.brands().contains(brandId);
+        return learn(catalog).contains(brandId);
     }
 
-    private synchronized Known learn(Catalog catalog) {
-        if (catalog.version().equals(known.version())) {
-            return known;
+    /**
+     * Reads {@code catalog}'s references, unless that version was learnt already: called as a
+     * catalog is put in force, so that no frame waits for it.
+     */
+    public synchronized Set<String> learn(Catalog catalog) {
+        Set<String> learnt = known.get(catalog.version());
+        if (learnt != null) {
+            return learnt;
         }
         long start = System.nanoTime();
         Set<String> written = new TreeSet<>();
@@ -81,7 +87,8 @@ public final class Wordmarks {
         LOG.log(System.Logger.Level.INFO, "text: catalog {0}: {1} of {2} brands are written marks (half or more of "
                 + "their references read as the name) {3}; {4} references read in {5} ms", catalog.version(), written.size(),
                 catalog.size(), written, references, (System.nanoTime() - start) / 1_000_000);
-        known = new Known(catalog.version(), Set.copyOf(written));
-        return known;
+        learnt = Set.copyOf(written);
+        known.put(catalog.version(), learnt);
+        return learnt;
     }
 }

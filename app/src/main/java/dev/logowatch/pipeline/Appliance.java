@@ -74,6 +74,8 @@ public final class Appliance implements AutoCloseable {
     private MqttPublisher publisher;
     private Verifier verifier;
     private volatile CatalogSync catalogSync;
+    /** The shared frame path once made; a catalog the sync puts in force is prepared on it first. */
+    private volatile Recognizer recognizer;
 
     private Appliance(LogowatchConfig config, String version, Clock clock) {
         this.config = config;
@@ -144,6 +146,10 @@ public final class Appliance implements AutoCloseable {
             CatalogSync sync = CatalogSync.builder(config.catalog().sync().get(), config.catalog().dir().orElseThrow(),
                             models.catalogLoader(config)::load)
                     .onCatalog(result -> {
+                        Recognizer current = recognizer;
+                        if (current != null) {
+                            current.prepare(result.catalog());
+                        }
                         catalog.set(result.catalog());
                         publisher.catalog(result.catalog().version(), result.catalog().size(), model);
                     })
@@ -161,9 +167,11 @@ public final class Appliance implements AutoCloseable {
 
         // Configuration validation guarantees an embedder whenever streams are configured.
         started.add(new Stage("streams", this::stopStreams));
-        models.recognizer(catalog, config).ifPresent(recognizer -> {
+        models.recognizer(catalog, config).ifPresent(made -> {
+            made.prepare(catalog.get());
+            recognizer = made;
             for (int i = 0; i < config.streams().size(); i++) {
-                startStream(config.streams().get(i), streams.get(i), recognizer);
+                startStream(config.streams().get(i), streams.get(i), made);
             }
         });
     }

@@ -1,6 +1,7 @@
 package dev.logowatch.pipeline;
 
 import dev.logowatch.catalog.Brand;
+import dev.logowatch.catalog.Catalog;
 import dev.logowatch.detect.Proposal;
 import dev.logowatch.detect.Proposer;
 import dev.logowatch.embed.Embedder;
@@ -75,6 +76,14 @@ public final class Recognizer {
         this.meters = meters;
         this.cropPadding = cropPadding;
         this.keypoints = keypoints;
+    }
+
+    /**
+     * Learns what text reading needs of {@code catalog} (its written marks) before the catalog
+     * is put in force, so that the first frames after a catalog change do not wait for it.
+     */
+    public void prepare(Catalog catalog) {
+        text.ifPresent(t -> t.wordmarks().learn(catalog));
     }
 
     /** One match per proposal, accepted or not (callers filter; eval wants them all). */

@@ -94,6 +94,16 @@ class RecognizerTextTest {
         return new Box(108, 155, 132 + width, 215);
     }
 
+    /** A frame with an orange disc and no lettering; the disc's box. */
+    private static Box symbol(BufferedImage image) {
+        board(image, "");
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(230, 120, 20));
+        g.fillOval(300, 120, 160, 160);
+        g.dispose();
+        return new Box(290, 110, 470, 290);
+    }
+
     /** A unit vector at cosine {@code cos} from {@code v}. */
     private static float[] at(float[] v, double cos) {
         float[] u = new float[v.length];
@@ -257,12 +267,7 @@ class RecognizerTextTest {
     @Test
     void aMarkWithoutLettersKeepsItsSimilarity() {
         BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
-        board(image, "");
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(230, 120, 20));
-        g.fillOval(300, 120, 160, 160);
-        g.dispose();
-        Box box = new Box(290, 110, 470, 290);
+        Box box = symbol(image);
         Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
         Catalog catalog = catalog().brand(Brand.of("rolex"), embedding(frame, box)).build();
 
@@ -270,22 +275,44 @@ class RecognizerTextTest {
                 .satisfies(m -> assertThat(m.accepted()).isTrue());
     }
 
+    /** A reference image of {@code word} on a board, as a catalog holds it. */
+    private static Path reference(Path dir, String word) throws java.io.IOException {
+        BufferedImage written = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box lettering = board(written, word);
+        Path file = dir.resolve(word.toLowerCase(java.util.Locale.ROOT) + ".png");
+        ImageIO.write(written.getSubimage((int) lettering.x1() - 8, (int) lettering.y1() - 5,
+                (int) lettering.width() + 16, (int) lettering.height() + 10), "png", file.toFile());
+        return file;
+    }
+
+    @Test
+    void aCatalogPreparedBeforeItIsInForceIsNotReadAgainOnAFrame(@TempDir Path dir) throws Exception {
+        BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
+        Box box = board(image, "ROLEX");
+        Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
+        Catalog catalog = catalog().brand(Brand.of("rolex"), at(embedding(frame, box), 0.8))
+                .referenceFiles("rolex", reference(dir, "ROLEX")).build();
+        AtomicInteger crops = new AtomicInteger();
+        Proposer proposer = f -> List.of(new Proposal(box, 0.9, "test"));
+        Recognizer recognizer = new Recognizer(proposer, embedder, new Matcher(() -> catalog, CATALOG, NO_VERIFY),
+                meters, 0, Optional.empty(), Optional.of(new Recognizer.TextReading(
+                new TextReader(new CountingEngine(readEngine, crops)), ON)));
+
+        recognizer.prepare(catalog);
+        assertThat(crops).as("the catalog's one reference read").hasValue(1);
+        recognizer.prepare(catalog);
+        assertThat(recognizer.recognize(frame)).singleElement().satisfies(m -> assertThat(m.accepted()).isTrue());
+        assertThat(crops).as("then only the frame's region").hasValue(2);
+    }
+
     @Test
     void aWrittenMarkWhereNothingLegibleIsReadIsRejected(@TempDir Path dir) throws Exception {
-        BufferedImage written = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
-        Box lettering = board(written, "ROLEX");
-        Path wordmark = dir.resolve("rolex.png");
-        ImageIO.write(written.getSubimage((int) lettering.x1() - 8, (int) lettering.y1() - 5,
-                (int) lettering.width() + 16, (int) lettering.height() + 10), "png", wordmark.toFile());
+        Path wordmark = reference(dir, "ROLEX");
         BufferedImage image = new BufferedImage(800, 450, BufferedImage.TYPE_3BYTE_BGR);
-        board(image, "");
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(230, 120, 20));
-        g.fillOval(300, 120, 160, 160);
-        g.dispose();
-        Path symbol = dir.resolve("oval.png");
-        ImageIO.write(image.getSubimage(290, 110, 180, 180), "png", symbol.toFile());
-        Box box = new Box(290, 110, 470, 290);
+        Box box = symbol(image);
+        Path symbol = dir.resolve("disc.png");
+        ImageIO.write(image.getSubimage((int) box.x1(), (int) box.y1(), (int) box.width(), (int) box.height()), "png",
+                symbol.toFile());
         Frame frame = new Frame("cam", Instant.EPOCH, 0, image);
         // Accepted (threshold 0.75), but not so similar that no reading is needed (0.9).
         float[] there = at(embedding(frame, box), 0.8);
