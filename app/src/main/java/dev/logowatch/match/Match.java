@@ -68,7 +68,7 @@ public record Match(Box box, double proposalScore, String brand, double similari
         /**
          * Similar enough, but its region was read and the text spells another brand's name, or
          * (with {@code text.veto}) confidently spells no brand's name at all, or (with
-         * {@code text.require-name}) the brand is a written mark and nothing legible was read.
+         * {@code text.require-name-below}) the brand is a written mark and nothing legible was read.
          */
         TEXT_DISAGREES
     }

@@ -10,9 +10,8 @@ import dev.logowatch.image.ImageFile;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -22,7 +21,8 @@ import java.util.TreeSet;
  * like it but is read as nothing legible is most likely other lettering, a sign or a pattern.
  * Half, not all: one reference in five of a real wordmark is often too small, curved or
  * stylised to read (LogoDet's Rolex, Gap, Bulgari), while a brand whose references are mostly
- * symbols is not one. Learnt once per catalog version, on first use, from the reference files.
+ * symbols is not one. Learnt once per catalog version from the reference files, as the catalog
+ * is put in force (or, failing that, on first use).
  */
 public final class Wordmarks {
     private static final System.Logger LOG = System.getLogger(Wordmarks.class.getName());
@@ -30,13 +30,13 @@ public final class Wordmarks {
     private final TextReader reader;
     private final TextConfig config;
     private final ImagesConfig limits;
-    /** The written marks of the catalog versions last learnt: the one in force and the one replacing it. */
-    private final Map<String, Set<String>> known = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
-            return size() > 2;
-        }
-    };
+    // The two catalog versions learnt last (the one in force and the one replacing it), read
+    // without a lock so that frames never wait while a new catalog is learnt.
+    private volatile Learnt latest = new Learnt(null, Set.of());
+    private volatile Learnt previous = new Learnt(null, Set.of());
+
+    private record Learnt(String version, Set<String> brands) {
+    }
 
     public Wordmarks(TextReader reader, TextConfig config, ImagesConfig limits) {
         this.reader = reader;
@@ -46,7 +46,14 @@ public final class Wordmarks {
 
     /** Whether {@code brandId} is a written mark in {@code catalog}; learnt here if it was not yet. */
     public boolean written(Catalog catalog, String brandId) {
-        return learn(catalog).contains(brandId);
+        return known(catalog.version()).orElseGet(() -> learn(catalog)).contains(brandId);
+    }
+
+    private Optional<Set<String>> known(String version) {
+        Learnt a = latest;
+        Learnt b = previous;
+        return version.equals(a.version()) ? Optional.of(a.brands())
+                : version.equals(b.version()) ? Optional.of(b.brands()) : Optional.empty();
     }
 
     /**
@@ -54,9 +61,9 @@ public final class Wordmarks {
      * catalog is put in force, so that no frame waits for it.
      */
     public synchronized Set<String> learn(Catalog catalog) {
-        Set<String> learnt = known.get(catalog.version());
-        if (learnt != null) {
-            return learnt;
+        Optional<Set<String>> learnt = known(catalog.version());
+        if (learnt.isPresent()) {
+            return learnt.get();
         }
         long start = System.nanoTime();
         Set<String> written = new TreeSet<>();
@@ -85,10 +92,10 @@ public final class Wordmarks {
             }
         }
         LOG.log(System.Logger.Level.INFO, "text: catalog {0}: {1} of {2} brands are written marks (half or more of "
-                + "their references read as the name) {3}; {4} references read in {5} ms", catalog.version(), written.size(),
-                catalog.size(), written, references, (System.nanoTime() - start) / 1_000_000);
-        learnt = Set.copyOf(written);
-        known.put(catalog.version(), learnt);
-        return learnt;
+                + "their references read as the name) {3}; {4} references read in {5} ms", catalog.version(),
+                written.size(), catalog.size(), written, references, (System.nanoTime() - start) / 1_000_000);
+        previous = latest;
+        latest = new Learnt(catalog.version(), Set.copyOf(written));
+        return latest.brands();
     }
 }

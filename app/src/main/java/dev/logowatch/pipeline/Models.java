@@ -109,7 +109,8 @@ public final class Models implements AutoCloseable {
         double padding = config.proposer().kind() == ProposerConfig.Kind.DETECTOR ? config.proposer().cropPadding() : 0;
         Optional<KeypointMatcher> keypoints = config.keypoints().enabled()
                 ? Optional.of(new KeypointMatcher(config.keypoints(), config.images())) : Optional.empty();
-        Optional<Recognizer.TextReading> text = textReader.map(r -> new Recognizer.TextReading(r, config.text(), config.images()));
+        Optional<Recognizer.TextReading> text = textReader.map(
+                r -> new Recognizer.TextReading(r, config.text(), config.images()));
         return embedder.map(e -> new Recognizer(proposer.orElseThrow(), e,
                 new Matcher(catalog::get, config.catalog(), config.verify()), meters, padding, keypoints, text));
     }

@@ -137,10 +137,12 @@ public final class Recognizer {
      * Reads the most similar proposals' boxes and weighs the text against the brands' names: a
      * proposal whose brand's name is read is accepted from {@code accept-above}, or at any
      * similarity when the whole name is read within {@code whole-name}; one where another
-     * brand's name is read becomes that brand (accepted by the same rule, else rejected); an accepted one whose confident reading spells no brand, not even a part of
-     * its own brand's name, is rejected with {@code veto}. Illegible or unsure readings change
-     * nothing: most logos are not only text. A region that looks like one its stream read within
-     * {@code reuse-frames} is not read again.
+     * brand's name is read becomes that brand (accepted by the same rule, else rejected). An
+     * accepted one is rejected when its confident reading spells no brand, not even part of its
+     * own brand's name ({@code veto}), or when its brand is a written mark, it is less similar
+     * than {@code require-name-below} and nothing legible is read there. Other illegible or
+     * unsure readings change nothing: most logos are not only text. A region that looks like one
+     * its stream read within {@code reuse-frames} is not read again.
      *
      * <p>The proposal's own box is read, not the padded crop the embedder sees: the padding
      * that gives the embedder context brings neighbouring lettering into the line the reader
