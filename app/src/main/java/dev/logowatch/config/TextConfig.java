@@ -28,7 +28,7 @@ package dev.logowatch.config;
 public record TextConfig(boolean enabled, double readAbove, int maxReads, double minConfidence, double minAgreement,
                          double acceptAbove, double wholeName, boolean veto, double requireNameBelow,
                          int reuseFrames) {
-    public static final TextConfig DISABLED = new TextConfig(false, 0.35, 8, 0.8, 0.7, 0.55, 0.85, true, 0.9, 30);
+    public static final TextConfig DISABLED = new TextConfig(false, 0.35, 16, 0.8, 0.7, 0.55, 0.85, true, 0.9, 30);
 
     public TextConfig {
         if (!(readAbove >= -1 && readAbove <= 1) || maxReads < 1 || !(minConfidence >= 0 && minConfidence <= 1)
