@@ -183,44 +183,43 @@ public final class Recognizer {
                 recent.remember(regions.get(i), vectors[i], frame.sequence(), readings[k]);
             }
         }
-        List<Brand> brands = matcher.catalog().brands();
+        // One catalog for the whole frame, though a new one may be swapped in meanwhile.
+        Catalog catalog = matcher.catalog();
         for (int k = 0; k < chosen.size(); k++) {
             TextReader.Reading r = readings[k];
             int i = chosen.get(k);
             Match m = matches.get(i);
             if (r.confidence() < c.minConfidence() || Spelling.normalise(r.text()).length() < 2) {
                 if (m.accepted() && m.similarity() < c.requireNameBelow() && m.keypointInliers() == 0
-                        && reading.wordmarks().written(matcher.catalog(), m.brand())) {
+                        && reading.wordmarks().written(catalog, m.brand())) {
                     matches.set(i, m.withDecision(Match.Decision.TEXT_DISAGREES));
                 }
                 continue;
             }
-            String spelled = null;
+            Brand spelled = null;
             double agreement = 0;
-            for (Brand b : brands) {
+            for (Brand b : catalog.brands()) {
                 double a = Spelling.agreement(r.text(), b.wordmarks());
                 if (a > agreement || (a == agreement && b.id().equals(m.brand()))) {
                     agreement = a;
-                    spelled = b.id();
+                    spelled = b;
                 }
             }
             // The whole name read closely names the brand on its own; part of it only with a similar look.
-            String named = spelled;
-            double bar = agreement >= c.minAgreement() && Spelling.wholeAgreement(r.text(),
-                    matcher.catalog().brand(named).map(Brand::wordmarks).orElse(List.of())) >= c.wholeName()
-                    ? -1 : c.acceptAbove();
-            if (agreement >= c.minAgreement() && spelled.equals(m.brand())) {
+            double bar = agreement >= c.minAgreement()
+                    && Spelling.wholeAgreement(r.text(), spelled.wordmarks()) >= c.wholeName() ? -1 : c.acceptAbove();
+            if (agreement >= c.minAgreement() && spelled.id().equals(m.brand())) {
                 matches.set(i, m.withReading(r.text(), m.similarity() >= bar - 1e-6
                         ? Match.Decision.ACCEPTED : m.decision()));
             } else if (agreement >= c.minAgreement()) {
-                String other = spelled;
-                matches.set(i, matcher.named(m.box(), m.proposalScore(), vectors[i], other, Match.Decision.BELOW_THRESHOLD)
+                matches.set(i, matcher.named(m.box(), m.proposalScore(), vectors[i], spelled.id(),
+                                Match.Decision.BELOW_THRESHOLD)
                         .map(o -> o.withReading(r.text(), o.similarity() >= bar - 1e-6
                                 ? Match.Decision.ACCEPTED : Match.Decision.TEXT_DISAGREES))
                         .orElse(m.withReading(r.text(), m.decision())));
             } else {
                 // A curved or cut-off wordmark is often read in part ("LEX" of ROLEX, "CK"): not a veto.
-                boolean ownPart = matcher.catalog().brand(m.brand())
+                boolean ownPart = catalog.brand(m.brand())
                         .map(b -> Spelling.partOf(r.text(), b.wordmarks())).orElse(false);
                 matches.set(i, m.withReading(r.text(), c.veto() && m.accepted() && m.keypointInliers() == 0 && !ownPart
                         ? Match.Decision.TEXT_DISAGREES : m.decision()));
